@@ -1,0 +1,430 @@
+"""What a holder does with his account. Each operation flushes; its caller commits.
+
+Opening (R. 223-3-1 I): an activation code proves the holder is who he says; he gives
+an e-mail address (1°), accepts the general conditions (2°) and attests having read
+how the appeal deadline is computed (3°). The account opens when the address is
+verified. Closing: "dans les mêmes formes que celles de son ouverture", so it needs a
+fresh authentication and an explicit confirmation, and it takes effect after the
+closure delay.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from notify.accounts.models import (
+    Account,
+    AccountState,
+    ActivationCode,
+    EmailToken,
+    Holder,
+    LoginFailure,
+    TokenPurpose,
+)
+from notify.accounts.register import normalize_licence_number
+from notify.accounts.secrets import (
+    check_password_policy,
+    digest,
+    hash_password,
+    needs_rehash,
+    new_link_token,
+    normalize_activation_code,
+    verify_password,
+)
+from notify.accounts.texts import ATTESTATION, CONDITIONS
+from notify.errors import InvalidInput, NotAllowed, NotFound, TooManyAttempts
+from notify.evidence.log import format_instant, record_event
+from notify.evidence.models import EventTag
+from notify.legal.delays import closure_effective_at
+from notify.mail.outbox import enqueue
+from notify.settings import Settings
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# One message for every way registration details can be wrong, so that the form
+# does not tell which licence numbers exist.
+REGISTRATION_REFUSED = (
+    "Ces informations ne permettent pas d'ouvrir un compte. Vérifiez le numéro de permis, "
+    "la date de naissance et le code d'activation reçu par courrier (il expire après "
+    "quelques semaines)."
+)
+BAD_CREDENTIALS = "Adresse électronique ou mot de passe incorrect."
+
+
+def normalize_email(value: str, *, field: str = "email") -> str:
+    email = value.strip()
+    if not EMAIL.match(email) or len(email) > 254:
+        raise InvalidInput("Saisissez une adresse électronique valide, par exemple "
+                           "nom@domaine.fr.", field=field)
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+# --- registration -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Registration:
+    account: Account
+    verification_token: str
+
+
+def _usable(activation: ActivationCode | None, holder: Holder | None, now: datetime) -> bool:
+    return (
+        holder is not None
+        and holder.account is None
+        and activation is not None
+        and activation.holder_id == holder.id
+        and activation.used_at is None
+        and activation.revoked_at is None
+        and activation.expires_at > now
+    )
+
+
+def check_activation(
+    session: Session, licence_number: str, birth_date: date, code: str, now: datetime
+) -> ActivationCode:
+    """Step 1: the holder proves who he is with the code posted to him."""
+    holder = session.scalar(
+        select(Holder).where(Holder.licence_number == normalize_licence_number(licence_number))
+    )
+    activation = session.scalar(
+        select(ActivationCode).where(
+            ActivationCode.code_hash == digest(normalize_activation_code(code))
+        )
+    )
+    if not _usable(activation, holder, now) or holder.birth_date != birth_date:
+        raise InvalidInput(REGISTRATION_REFUSED)
+    return activation
+
+
+def _issue_link(session: Session, account: Account, purpose: TokenPurpose, email: str,
+                now: datetime, settings: Settings) -> str:
+    token = new_link_token()
+    session.add(EmailToken(account_id=account.id, purpose=purpose, email=email,
+                           token_hash=digest(token), created_at=now,
+                           expires_at=now + timedelta(hours=settings.email_token_hours)))
+    return token
+
+
+def _send_verification(session: Session, account: Account, email: str, now: datetime,
+                       settings: Settings) -> str:
+    token = _issue_link(session, account, TokenPurpose.VERIFY_EMAIL, email, now, settings)
+    enqueue(session, kind="verify_email", to=email, now=now,
+            subject="Confirmez votre adresse électronique", template="verify_email",
+            subject_ref=account.subject,
+            link=f"{settings.base_url}/compte/verification/{token}",
+            hours=settings.email_token_hours)
+    return token
+
+
+def register(
+    session: Session,
+    *,
+    activation_id: int,
+    email: str,
+    password: str,
+    accepted_conditions: bool,
+    attested_deadlines: bool,
+    now: datetime,
+    settings: Settings,
+) -> Registration:
+    """Steps 2 and 3: create the account, pending until the address is verified.
+
+    The verification token is returned for the demo loader; the holder gets it by e-mail.
+    """
+    activation = session.get(ActivationCode, activation_id)
+    holder = session.get(Holder, activation.holder_id) if activation else None
+    if not _usable(activation, holder, now):
+        raise InvalidInput(REGISTRATION_REFUSED)
+    email = normalize_email(email)
+    check_password_policy(password)
+    if not accepted_conditions:
+        raise InvalidInput("Vous devez accepter les conditions générales d'utilisation.",
+                           field="accept_conditions")
+    if not attested_deadlines:
+        raise InvalidInput("Vous devez attester avoir pris connaissance des modalités de "
+                           "computation du délai de recours.", field="attest_deadlines")
+    if session.scalar(select(Account.id).where(Account.email == email)) is not None:
+        raise InvalidInput("Cette adresse ne peut pas être utilisée.", field="email")
+    activation.used_at = now
+    account = Account(
+        reference="CPT-" + secrets.token_hex(8).upper(),
+        holder_id=holder.id,
+        state=AccountState.PENDING_VERIFICATION,
+        email=email,
+        password_hash=hash_password(password),
+        session_generation=0,
+        conditions_version=CONDITIONS.version,
+        conditions_accepted_at=now,
+        attestation_version=ATTESTATION.version,
+        attestation_accepted_at=now,
+        created_at=now,
+    )
+    session.add(account)
+    session.flush()
+    for tag, text in ((EventTag.CONDITIONS_ACCEPTED, CONDITIONS),
+                      (EventTag.ATTESTATION_ACCEPTED, ATTESTATION)):
+        record_event(session, subject=account.subject, tag=tag, actor="holder", at=now,
+                     data={"version": text.version, "text_sha256": text.sha256})
+    token = _send_verification(session, account, email, now, settings)
+    return Registration(account, token)
+
+
+def _take_link(session: Session, token: str, purpose: TokenPurpose, now: datetime) -> EmailToken:
+    link = session.scalar(select(EmailToken).where(EmailToken.token_hash == digest(token)))
+    if link is None or link.purpose != purpose:
+        raise NotFound("Ce lien n'est pas valide.")
+    if link.used_at is not None:
+        raise InvalidInput("Ce lien a déjà été utilisé.")
+    if link.expires_at <= now:
+        raise InvalidInput("Ce lien a expiré. Demandez-en un nouveau.")
+    link.used_at = now
+    return link
+
+
+def verify_email(session: Session, token: str, now: datetime, settings: Settings) -> str:
+    """A verification link was confirmed: open the account (returns ``"opening"``), or
+    switch to the new address (returns ``"change"``)."""
+    link = _take_link(session, token, TokenPurpose.VERIFY_EMAIL, now)
+    account = session.get(Account, link.account_id)
+    if account.state == AccountState.PENDING_VERIFICATION:
+        purpose = "opening"
+        account.email_verified_at = now
+        account.state = AccountState.ACTIVE
+        account.opened_at = now
+        record_event(session, subject=account.subject, tag=EventTag.EMAIL_VERIFIED,
+                     actor="holder", at=now, data={"purpose": purpose})
+        record_event(session, subject=account.subject, tag=EventTag.ACCOUNT_OPENED,
+                     actor="holder", at=now,
+                     data={"conditions_version": account.conditions_version,
+                           "attestation_version": account.attestation_version})
+    elif account.pending_email == link.email:
+        purpose = "change"
+        old = account.email
+        account.email = link.email
+        account.pending_email = None
+        account.email_verified_at = now
+        record_event(session, subject=account.subject, tag=EventTag.EMAIL_VERIFIED,
+                     actor="holder", at=now, data={"purpose": purpose})
+        record_event(session, subject=account.subject, tag=EventTag.EMAIL_CHANGED,
+                     actor="holder", at=now,
+                     data={"previous_sha256": digest(old), "current_sha256": digest(link.email)})
+        enqueue(session, kind="email_changed", to=old, now=now,
+                subject="Votre adresse électronique a été modifiée", template="email_changed",
+                subject_ref=account.subject, base_url=settings.base_url)
+    else:
+        raise InvalidInput("Ce lien ne correspond plus à une adresse en attente de vérification.")
+    session.flush()
+    return purpose
+
+
+# --- authentication -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    per_account: int
+    per_address: int
+    window: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoginLimits:
+        return cls(settings.login_max_failures_per_account,
+                   settings.login_max_failures_per_address,
+                   timedelta(minutes=settings.login_window_minutes))
+
+
+def _recent_failures(session: Session, column, value, since: datetime) -> int:
+    return session.scalar(
+        select(func.count()).select_from(LoginFailure).where(column == value,
+                                                              LoginFailure.at > since)
+    )
+
+
+def authenticate(
+    session: Session, email: str, password: str, address: str, now: datetime,
+    limits: LoginLimits,
+) -> Account:
+    """Check a password, with throttling per account and per client address.
+
+    Failures are counted in a sliding window; past the limit every try is refused
+    (even a right password) until the window has passed.
+    """
+    since = now - limits.window
+    wait = f"Trop de tentatives de connexion. Réessayez dans {limits.window.seconds // 60} minutes."
+    if _recent_failures(session, LoginFailure.address, address, since) >= limits.per_address:
+        raise TooManyAttempts(wait)
+    try:
+        normalized = normalize_email(email)
+    except InvalidInput:
+        normalized = email.strip()
+    account = session.scalar(select(Account).where(Account.email == normalized))
+    if account is not None and _recent_failures(
+        session, LoginFailure.account_id, account.id, since
+    ) >= limits.per_account:
+        raise TooManyAttempts(wait)
+    if not verify_password(account.password_hash if account else None, password):
+        session.add(LoginFailure(account_id=account.id if account else None,
+                                 address=address, at=now))
+        session.flush()
+        raise InvalidInput(BAD_CREDENTIALS)
+    if account.state == AccountState.PENDING_VERIFICATION:
+        raise NotAllowed("Votre compte n'est pas encore ouvert : confirmez d'abord votre "
+                         "adresse électronique avec le lien reçu par courriel.")
+    if needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    return account
+
+
+def confirm_password(account: Account, password: str) -> None:
+    """Re-authentication before a sensitive change."""
+    if not verify_password(account.password_hash, password):
+        raise InvalidInput("Mot de passe incorrect.", field="password")
+
+
+def end_other_sessions(account: Account) -> None:
+    """Every login session carries the generation it was opened under; bump it."""
+    account.session_generation += 1
+
+
+def change_password(session: Session, account: Account, new_password: str, now: datetime) -> None:
+    check_password_policy(new_password, field="new_password")
+    account.password_hash = hash_password(new_password)
+    end_other_sessions(account)
+    session.flush()
+
+
+def request_password_reset(session: Session, email: str, now: datetime,
+                           settings: Settings) -> None:
+    """Send a reset link if the address belongs to an open account; say nothing otherwise."""
+    try:
+        normalized = normalize_email(email)
+    except InvalidInput:
+        return
+    account = session.scalar(select(Account).where(Account.email == normalized,
+                                                   Account.state != AccountState.PENDING_VERIFICATION))
+    if account is None:
+        return
+    token = _issue_link(session, account, TokenPurpose.RESET_PASSWORD, account.email, now,
+                        settings)
+    enqueue(session, kind="reset_password", to=account.email, now=now,
+            subject="Réinitialisation de votre mot de passe", template="reset_password",
+            subject_ref=account.subject,
+            link=f"{settings.base_url}/mot-de-passe/nouveau/{token}",
+            hours=settings.email_token_hours)
+    session.flush()
+
+
+def check_reset_link(session: Session, token: str, now: datetime) -> None:
+    link = session.scalar(select(EmailToken).where(EmailToken.token_hash == digest(token)))
+    if (link is None or link.purpose != TokenPurpose.RESET_PASSWORD or link.used_at is not None
+            or link.expires_at <= now):
+        raise InvalidInput("Ce lien de réinitialisation n'est pas valide ou a expiré.")
+
+
+def reset_password(session: Session, token: str, new_password: str, now: datetime) -> Account:
+    check_password_policy(new_password, field="new_password")
+    link = _take_link(session, token, TokenPurpose.RESET_PASSWORD, now)
+    account = session.get(Account, link.account_id)
+    account.password_hash = hash_password(new_password)
+    end_other_sessions(account)
+    session.flush()
+    return account
+
+
+# --- keeping the account ------------------------------------------------------------
+
+
+def request_email_change(session: Session, account: Account, new_email: str, now: datetime,
+                         settings: Settings) -> None:
+    """The new address is used only once verified; the current one is told at once."""
+    email = normalize_email(new_email, field="new_email")
+    if email == account.email:
+        raise InvalidInput("C'est déjà votre adresse actuelle.", field="new_email")
+    if session.scalar(select(Account.id).where(Account.email == email)) is not None:
+        raise InvalidInput("Cette adresse ne peut pas être utilisée.", field="new_email")
+    account.pending_email = email
+    _send_verification(session, account, email, now, settings)
+    enqueue(session, kind="email_change_requested", to=account.email, now=now,
+            subject="Demande de changement d'adresse électronique",
+            template="email_change_requested", subject_ref=account.subject,
+            base_url=settings.base_url)
+    session.flush()
+
+
+def request_closure(session: Session, account: Account, *, confirmed: bool, now: datetime,
+                    settings: Settings) -> datetime:
+    """R. 223-3-1 I, last paragraph: closure takes effect after the closure delay."""
+    if not confirmed:
+        raise InvalidInput("Cochez la case pour confirmer la demande de fermeture.",
+                           field="confirm")
+    if account.state != AccountState.ACTIVE:
+        raise InvalidInput("Ce compte n'est pas ouvert.")
+    if account.closure_effective_at is not None:
+        raise InvalidInput("Une demande de fermeture est déjà en cours.")
+    effective = closure_effective_at(now, settings.closure_delay, account.holder.territory)
+    account.closure_requested_at = now
+    account.closure_effective_at = effective
+    record_event(session, subject=account.subject, tag=EventTag.CLOSURE_REQUESTED,
+                 actor="holder", at=now,
+                 data={"effective_at": format_instant(effective),
+                       "delay": str(settings.closure_delay)})
+    session.flush()
+    return effective
+
+
+def withdraw_closure(session: Session, account: Account, now: datetime) -> None:
+    if not account.closure_pending:
+        raise InvalidInput("Aucune demande de fermeture n'est en cours.")
+    if account.closure_effective_at <= now:
+        raise InvalidInput("La fermeture a déjà pris effet.")
+    record_event(session, subject=account.subject, tag=EventTag.CLOSURE_WITHDRAWN,
+                 actor="holder", at=now,
+                 data={"requested_at": format_instant(account.closure_requested_at)})
+    account.closure_requested_at = None
+    account.closure_effective_at = None
+    session.flush()
+
+
+def make_closures_effective(session: Session, now: datetime) -> int:
+    """Job: close the accounts whose closure delay has run out, at the legal instant.
+
+    The event is dated at ``closure_effective_at`` (when the closure took effect in law),
+    not at the time the job happens to run. Rows are locked so two schedulers do not
+    both close one account.
+    """
+    due = list(session.scalars(
+        select(Account)
+        .where(Account.state == AccountState.ACTIVE,
+               Account.closure_effective_at.is_not(None),
+               Account.closure_effective_at <= now)
+        .order_by(Account.id)
+        .with_for_update(skip_locked=True)
+    ))
+    for account in due:
+        account.state = AccountState.CLOSED
+        account.closed_at = account.closure_effective_at
+        record_event(session, subject=account.subject, tag=EventTag.CLOSURE_EFFECTIVE,
+                     actor="system", at=account.closure_effective_at,
+                     data={"requested_at": format_instant(account.closure_requested_at)})
+    session.flush()
+    return len(due)
+
+
+def account_for_login(session: Session, user_id: str) -> Account | None:
+    """Flask-Login's loader: ``<account id>:<session generation>``."""
+    account_id, _, generation = user_id.partition(":")
+    if not account_id.isdigit() or not generation.isdigit():
+        return None
+    account = session.get(Account, int(account_id))
+    if account is None or account.session_generation != int(generation):
+        return None
+    return account
+

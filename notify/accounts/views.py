@@ -1,0 +1,324 @@
+"""Account pages. Views parse the form, call one operation, commit once, render."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from notify.accounts import operations as ops
+from notify.accounts.forms import (
+    AccountDetailsForm,
+    ActivationForm,
+    ClosureForm,
+    EmailChangeForm,
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordChangeForm,
+    PlainForm,
+    ReauthForm,
+)
+from notify.accounts.texts import ATTESTATION, CONDITIONS
+from notify.bootstrap import services
+from notify.errors import DomainError, TooManyAttempts
+from notify.web import LoggedIn, db_session
+
+bp = Blueprint("accounts", __name__)
+
+REGISTRATION_KEY = "registration_activation_id"
+AUTH_AT_KEY = "auth_at"
+
+
+def _now() -> datetime:
+    return services().clock.now()
+
+
+def _apply_error(form, error: DomainError) -> None:
+    """Show a domain error beside its field, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _current_account():
+    """The logged-in account, loaded in this request's session by the login loader."""
+    return current_user.account
+
+
+def recent_login_required(view):
+    """Sensitive changes need a password typed within the last few minutes."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        at = session.get(AUTH_AT_KEY)
+        limit = timedelta(minutes=services().settings.reauth_minutes)
+        if at is None or _now() - datetime.fromisoformat(at) > limit:
+            return redirect(url_for("accounts.reauthenticate", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _safe_next(target: str | None, default: str) -> str:
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def _start_session(account) -> None:
+    session.clear()
+    login_user(LoggedIn(account), remember=False)
+    session[AUTH_AT_KEY] = _now().isoformat()
+
+
+# --- registration -------------------------------------------------------------------
+
+
+@bp.route("/inscription", methods=["GET", "POST"])
+def register_start():
+    form = ActivationForm()
+    if form.validate_on_submit():
+        try:
+            activation = ops.check_activation(
+                db_session(), form.licence_number.data, form.birth_date.data,
+                form.activation_code.data, _now())
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            session[REGISTRATION_KEY] = activation.id
+            return redirect(url_for("accounts.register_details"))
+    return render_template("accounts/register_start.html", form=form)
+
+
+@bp.route("/inscription/compte", methods=["GET", "POST"])
+def register_details():
+    activation_id = session.get(REGISTRATION_KEY)
+    if activation_id is None:
+        flash("Commencez par saisir votre numéro de permis et votre code d'activation.", "info")
+        return redirect(url_for("accounts.register_start"))
+    form = AccountDetailsForm()
+    if form.validate_on_submit():
+        s = db_session()
+        try:
+            ops.register(
+                s, activation_id=activation_id, email=form.email.data,
+                password=form.password.data,
+                accepted_conditions=form.accept_conditions.data,
+                attested_deadlines=form.attest_deadlines.data,
+                now=_now(), settings=services().settings)
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            s.commit()
+            session.pop(REGISTRATION_KEY, None)
+            return redirect(url_for("accounts.register_done"))
+    return render_template("accounts/register_details.html", form=form,
+                           conditions=CONDITIONS, attestation=ATTESTATION)
+
+
+@bp.route("/inscription/verification-envoyee")
+def register_done():
+    return render_template("accounts/register_done.html")
+
+
+@bp.route("/compte/verification/<token>", methods=["GET", "POST"])
+def verify_email(token: str):
+    form = PlainForm()
+    if form.validate_on_submit():
+        s = db_session()
+        purpose = ops.verify_email(s, token, _now(), services().settings)
+        s.commit()
+        if purpose == "opening":
+            flash("Votre adresse est vérifiée : votre compte est ouvert. Connectez-vous.",
+                  "success")
+        else:
+            flash("Votre nouvelle adresse électronique est vérifiée et sera désormais utilisée.",
+                  "success")
+        return redirect(url_for("accounts.account" if current_user.is_authenticated
+                                else "accounts.login"))
+    # Opening the link only shows a button: mail scanners that prefetch links must not
+    # consume it.
+    return render_template("accounts/verify_email.html", form=form)
+
+
+# --- login --------------------------------------------------------------------------
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        s = db_session()
+        try:
+            account = ops.authenticate(
+                s, form.email.data, form.password.data, request.remote_addr or "-", _now(),
+                ops.LoginLimits.from_settings(services().settings))
+        except DomainError as error:
+            s.commit()  # keep the failure count
+            _apply_error(form, error)
+            status = 429 if isinstance(error, TooManyAttempts) else 200
+        else:
+            s.commit()
+            _start_session(account)
+            return redirect(_safe_next(request.args.get("next"), url_for("accounts.account")))
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/deconnexion", methods=["POST"])
+@login_required
+def logout():
+    form = PlainForm()
+    if form.validate_on_submit():
+        s = db_session()
+        ops.end_other_sessions(_current_account())
+        s.commit()
+        logout_user()
+        session.clear()
+        flash("Vous êtes déconnecté.", "info")
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/compte/reauthentification", methods=["GET", "POST"])
+@login_required
+def reauthenticate():
+    form = ReauthForm()
+    if form.validate_on_submit():
+        try:
+            ops.confirm_password(_current_account(), form.password.data)
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            session[AUTH_AT_KEY] = _now().isoformat()
+            return redirect(_safe_next(request.args.get("next"), url_for("accounts.account")))
+    return render_template("accounts/reauthenticate.html", form=form)
+
+
+@bp.route("/mot-de-passe/oubli", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        s = db_session()
+        ops.request_password_reset(s, form.email.data, _now(), services().settings)
+        s.commit()
+        flash("Si cette adresse correspond à un compte, un lien de réinitialisation vient "
+              "d'y être envoyé.", "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/mot-de-passe/nouveau/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    s = db_session()
+    ops.check_reset_link(s, token, _now())
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            ops.reset_password(s, token, form.new_password.data, _now())
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            s.commit()
+            logout_user()
+            session.clear()
+            flash("Votre mot de passe a été changé. Connectez-vous.", "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+# --- the account --------------------------------------------------------------------
+
+
+@bp.route("/compte")
+@login_required
+def account():
+    acc = _current_account()
+    return render_template("accounts/account.html", account=acc, holder=acc.holder,
+                           texts={CONDITIONS.version: CONDITIONS,
+                                  ATTESTATION.version: ATTESTATION},
+                           now=_now(), withdraw_form=PlainForm(), logout_form=PlainForm())
+
+
+@bp.route("/compte/courriel", methods=["GET", "POST"])
+@recent_login_required
+def change_email():
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        s = db_session()
+        try:
+            ops.request_email_change(s, _current_account(), form.new_email.data, _now(),
+                                     services().settings)
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            s.commit()
+            flash("Un lien de vérification a été envoyé à la nouvelle adresse. Elle ne sera "
+                  "utilisée qu'une fois vérifiée.", "info")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_email.html", form=form)
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+@recent_login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        s = db_session()
+        acc = _current_account()
+        try:
+            ops.change_password(s, acc, form.new_password.data, _now())
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            s.commit()
+            _start_session(acc)  # this session stays; the others end with the generation
+            flash("Votre mot de passe a été changé. Vos autres sessions ont été fermées.",
+                  "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/compte/fermeture", methods=["GET", "POST"])
+@recent_login_required
+def request_closure():
+    form = ClosureForm()
+    acc = _current_account()
+    if form.validate_on_submit():
+        s = db_session()
+        try:
+            ops.request_closure(s, acc, confirmed=form.confirm.data, now=_now(),
+                                settings=services().settings)
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            s.commit()
+            flash("Votre demande de fermeture est enregistrée.", "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/closure.html", form=form, account=acc,
+                           delay=services().settings.closure_delay)
+
+
+@bp.route("/compte/fermeture/annulation", methods=["POST"])
+@recent_login_required
+def withdraw_closure():
+    form = PlainForm()
+    if form.validate_on_submit():
+        s = db_session()
+        try:
+            ops.withdraw_closure(s, _current_account(), _now())
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            s.commit()
+            flash("Votre demande de fermeture est retirée : votre compte reste ouvert.",
+                  "success")
+    return redirect(url_for("accounts.account"))

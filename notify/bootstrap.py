@@ -1,0 +1,47 @@
+"""Wiring: the one place where adapters (database, clock, SMTP, TSA) are chosen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+
+from notify.clock import Clock, SystemClock
+from notify.db import Database
+from notify.mail.smtp import MailTransport, SMTPTransport
+from notify.settings import Settings
+
+# Keys of create_app(config) that are adapters, not settings (tests inject real ones
+# bound to their own connection or server, or a FixedClock).
+ADAPTER_KEYS = ("database", "clock", "mail_transport")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    mail_transport: MailTransport
+
+
+def build_services(settings: Settings, adapters: dict[str, Any]) -> Services:
+    return Services(
+        settings=settings,
+        db=adapters.get("database") or Database.from_url(settings.database_url),
+        clock=adapters.get("clock") or SystemClock(),
+        mail_transport=adapters.get("mail_transport") or SMTPTransport(
+            settings.smtp_host,
+            settings.smtp_port,
+            sender=settings.mail_from,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            timeout=settings.smtp_timeout,
+        ),
+    )
+
+
+def services() -> Services:
+    """The services of the current application (request, job or CLI command)."""
+    return current_app.extensions["notify"]

@@ -1,0 +1,1 @@
+"""Demo mode only: the local mail catcher and the demo data."""

@@ -1,0 +1,74 @@
+"""Demo data: a few holders across territories, some with an open account.
+
+Loading twice is harmless: holders are upserted, existing demo accounts get a fresh
+password (printed, since only its hash is stored), and holders still without an
+account get a fresh activation code so that registration can be tried in the browser.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from notify.accounts import operations as ops
+from notify.accounts.models import Account, Holder
+from notify.accounts.register import HolderRow, import_holders, issue_activation_codes
+from notify.settings import Settings
+
+DEMO_HOLDERS = (
+    HolderRow("100000000001", "MARTIN", "Camille", date(1985, 4, 12), "metropole",
+              "12 rue des Lilas, 69003 Lyon"),
+    HolderRow("100000000002", "DUPONT", "Jean Pierre", date(1972, 11, 3), "alsace-moselle",
+              "4 place Kléber, 67000 Strasbourg"),
+    HolderRow("100000000003", "LUCIEN", "Marie-Josée", date(1990, 2, 28), "guadeloupe",
+              "8 rue Schœlcher, 97110 Pointe-à-Pitre"),
+    HolderRow("100000000004", "PAYET", "Didier", date(1968, 7, 21), "reunion",
+              "21 rue de Paris, 97400 Saint-Denis"),
+    HolderRow("100000000005", "BERNARD", "Léa", date(2003, 9, 9), "metropole",
+              "3 avenue Jean Jaurès, 13001 Marseille"),
+    HolderRow("100000000006", "NGUYEN", "Thomas", date(1995, 1, 17), "metropole",
+              "56 boulevard Voltaire, 75011 Paris"),
+)
+WITH_ACCOUNT = ("100000000001", "100000000002", "100000000003")
+
+
+def _demo_email(holder: Holder) -> str:
+    return f"titulaire.{holder.licence_number[-2:]}@demo.notify.test"
+
+
+def load_demo(session: Session, now: datetime, settings: Settings) -> dict:
+    import_holders(session, list(DEMO_HOLDERS), now)
+    holders = {h.licence_number: h for h in session.scalars(
+        select(Holder).where(Holder.licence_number.in_([r.licence_number for r in DEMO_HOLDERS])))}
+    first_codes = {h.licence_number: code for h, code, _ in
+                   issue_activation_codes(session, now, timedelta(days=1))}
+    with_account = []
+    for number in WITH_ACCOUNT:
+        holder = holders[number]
+        password = "demo-" + secrets.token_urlsafe(12)
+        account = session.scalar(select(Account).where(Account.holder_id == holder.id))
+        if account is None:
+            activation = ops.check_activation(session, number, holder.birth_date,
+                                              first_codes[number], now)
+            registration = ops.register(
+                session, activation_id=activation.id, email=_demo_email(holder),
+                password=password, accepted_conditions=True, attested_deadlines=True,
+                now=now, settings=settings)
+            ops.verify_email(session, registration.verification_token, now, settings)
+            account = registration.account
+        else:
+            ops.change_password(session, account, password, now)
+        with_account.append({"licence_number": number, "email": account.email,
+                             "password": password})
+    codes = issue_activation_codes(session, now, timedelta(days=settings.activation_code_days))
+    return {
+        "holders": with_account,
+        "registration": [
+            {"licence_number": h.licence_number, "birth_date": h.birth_date.isoformat(),
+             "activation_code": code}
+            for h, code, _ in codes if h.licence_number in holders
+        ],
+    }

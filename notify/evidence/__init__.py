@@ -1,0 +1,1 @@
+"""The evidence log: every legal event, appended once, hash-chained per subject."""

@@ -1,0 +1,103 @@
+"""Appending to the evidence log: the one function every legal event goes through."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from notify.evidence.models import Event, EventTag
+
+
+def canonical_json(document: Mapping[str, Any]) -> bytes:
+    """RFC 8785 (JCS) serialisation for the values we log: str, int, bool, None, dict, list.
+
+    For these types JCS reduces to sorted keys, no insignificant white space and UTF-8;
+    floats, whose JCS form is subtle, are refused rather than approximated.
+    """
+
+    def check(value: Any) -> None:
+        if isinstance(value, float):
+            raise TypeError("floats are not allowed in evidence documents")
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise TypeError("evidence document keys must be strings")
+                check(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                check(item)
+
+    check(document)
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
+
+
+def event_hash(document_bytes: bytes) -> str:
+    return hashlib.sha256(document_bytes).hexdigest()
+
+
+def format_instant(at: datetime) -> str:
+    """ISO 8601 in UTC with microseconds and a ``Z``: one spelling for every instant."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetime in an evidence event")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def record_event(
+    session: Session,
+    *,
+    subject: str,
+    tag: EventTag,
+    actor: str,
+    at: datetime,
+    data: Mapping[str, Any] | None = None,
+) -> Event:
+    """Append one event to ``subject``'s chain (flushes; the caller's unit of work commits).
+
+    ``actor`` says who caused it (``holder``, ``system``, ``api:<token name>``…), ``data``
+    what changed. No personal data beyond what the legal step needs goes in ``data``.
+    """
+    previous = session.execute(
+        select(Event.seq, Event.hash)
+        .where(Event.subject == subject)
+        .order_by(Event.seq.desc())
+        .limit(1)
+    ).first()
+    seq = previous.seq + 1 if previous else 1
+    prev_hash = previous.hash if previous else None
+    document = {
+        "subject": subject,
+        "seq": seq,
+        "tag": str(tag),
+        "actor": actor,
+        "at": format_instant(at),
+        "data": dict(data or {}),
+        "prev": prev_hash,
+    }
+    body = canonical_json(document)
+    event = Event(
+        subject=subject,
+        seq=seq,
+        tag=str(tag),
+        actor=actor,
+        occurred_at=at,
+        document=body.decode("utf-8"),
+        prev_hash=prev_hash,
+        hash=event_hash(body),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def events_of(session: Session, subject: str) -> list[Event]:
+    return list(
+        session.scalars(select(Event).where(Event.subject == subject).order_by(Event.seq))
+    )

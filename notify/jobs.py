@@ -1,0 +1,60 @@
+"""Scheduled jobs. Each is thin: app context, one unit of work, one operation.
+
+They run in the scheduler process (``notify scheduler``), never inside web workers,
+or once each with ``notify jobs run-once``. Every job is safe to run twice at once:
+rows are taken with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, and SQLite serialises
+writers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask
+
+from notify.accounts.operations import make_closures_effective
+from notify.bootstrap import Services
+from notify.mail.sending import send_due
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str
+    every_seconds: float
+    run: Callable[[Services], object]
+
+
+def _send_outbox(services: Services):
+    s = services.settings
+    return send_due(services.db, services.mail_transport, services.clock,
+                    sender=s.mail_from, max_attempts=s.outbox_max_attempts)
+
+
+def _close_accounts(services: Services):
+    with services.db.unit_of_work() as uow:
+        closed = make_closures_effective(uow.session, services.clock.now())
+        uow.commit()
+    return closed
+
+
+JOBS: tuple[Job, ...] = (
+    Job("close_accounts", "rend effectives les fermetures de compte échues", 60, _close_accounts),
+    Job("send_outbox", "envoie les courriels en attente", 5, _send_outbox),
+)
+
+
+def run_job(app: Flask, job: Job, services: Services | None = None):
+    """Run one job inside the app context; log and re-raise what goes wrong."""
+    with app.app_context():
+        try:
+            result = job.run(services or app.extensions["notify"])
+        except Exception:
+            log.exception("job %s failed", job.name)
+            raise
+        log.info("job %s: %s", job.name, result)
+        return result

@@ -1,0 +1,10 @@
+"""Every table of the application, imported once so that ``Base.metadata`` is complete
+(Alembic's autogenerate and the tests that compare the schema rely on it)."""
+
+from notify.accounts.models import Account, ActivationCode, EmailToken, Holder, LoginFailure
+from notify.db import Base
+from notify.evidence.models import Event
+from notify.mail.models import OutboxMessage
+
+__all__ = ["Account", "ActivationCode", "Base", "EmailToken", "Event", "Holder",
+           "LoginFailure", "OutboxMessage"]

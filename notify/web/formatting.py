@@ -1,0 +1,55 @@
+"""Jinja filters that show dates the French way, in the holder's legal time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+
+from notify.legal.delays import Period
+from notify.legal.territories import get_territory
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+          "septembre", "octobre", "novembre", "décembre")
+
+
+def _local(value: datetime, territory: str) -> datetime:
+    return value.astimezone(get_territory(territory).zone)
+
+
+def date_fr(value: date | datetime | None, territory: str = "metropole") -> str:
+    """« 3 décembre 2026 » (a datetime is first converted to the territory's legal time)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _local(value, territory).date()
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def datetime_fr(value: datetime | None, territory: str = "metropole") -> str:
+    """« 3 décembre 2026 à 14:02:11 » in the territory's legal time."""
+    if value is None:
+        return ""
+    local = _local(value, territory)
+    return f"{date_fr(local.date())} à {local:%H:%M:%S}"
+
+
+def period_fr(value: Period) -> str:
+    """« 1 mois », « 2 ans et 3 jours »."""
+    parts = []
+    if value.years:
+        parts.append(f"{value.years} an{'s' if value.years > 1 else ''}")
+    if value.months:
+        parts.append(f"{value.months} mois")
+    if value.days:
+        parts.append(f"{value.days} jour{'s' if value.days > 1 else ''}")
+    if not parts:
+        return "0 jour"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(date_fr)
+    app.add_template_filter(datetime_fr)
+    app.add_template_filter(period_fr)
