@@ -143,3 +143,68 @@ def app(db, clock, smtp_server, tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+# --- factories ----------------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_holder(session, clock):
+    """Create a holder (flushed, not committed); keyword arguments override the defaults."""
+    from notify.accounts.register import HolderRow, import_holders
+
+    counter = iter(range(1, 10_000))
+
+    def make(**overrides):
+        from notify.accounts.models import Holder
+
+        n = next(counter)
+        values = dict(licence_number=f"9{n:011d}", surname="TESTEUR", given_names="Alex",
+                      birth_date=datetime(1980, 5, 17).date(), territory="metropole",
+                      postal_address=f"{n} rue de l'Essai, 75001 Paris")
+        values.update(overrides)
+        import_holders(session, [HolderRow(**values)], clock.now())
+        return session.query(Holder).filter_by(licence_number=values["licence_number"]).one()
+
+    return make
+
+
+@pytest.fixture
+def activation_code(session, clock):
+    """Issue a fresh activation code for ``holder`` and return it in clear."""
+    from datetime import timedelta
+
+    from notify.accounts.register import issue_activation_codes
+
+    def issue(holder, validity=timedelta(days=90)):
+        codes = {h.id: code for h, code, _ in issue_activation_codes(session, clock.now(),
+                                                                      validity)}
+        return codes[holder.id]
+
+    return issue
+
+
+@pytest.fixture
+def open_account(app, session, clock, make_holder, activation_code):
+    """An open account (registered and verified through the real operations)."""
+    from notify.accounts import operations as ops
+    from notify.bootstrap import services
+
+    def open_(email="titulaire@example.fr", password=PASSWORD, **holder_fields):
+        holder = make_holder(**holder_fields)
+        code = activation_code(holder)
+        with app.app_context():
+            settings = services().settings
+            activation = ops.check_activation(session, holder.licence_number,
+                                              holder.birth_date, code, clock.now())
+            registration = ops.register(
+                session, activation_id=activation.id, email=email, password=password,
+                accepted_conditions=True, attested_deadlines=True, now=clock.now(),
+                settings=settings)
+            ops.verify_email(session, registration.verification_token, clock.now(), settings)
+        session.commit()
+        return registration.account
+
+    return open_

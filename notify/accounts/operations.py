@@ -62,8 +62,9 @@ def normalize_email(value: str, *, field: str = "email") -> str:
     if not EMAIL.match(email) or len(email) > 254:
         raise InvalidInput("Saisissez une adresse électronique valide, par exemple "
                            "nom@domaine.fr.", field=field)
-    local, _, domain = email.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    # Addresses are compared without case: nobody runs a mailbox whose local part
+    # depends on it, and holders type them both ways.
+    return email.lower()
 
 
 # --- registration -------------------------------------------------------------------
