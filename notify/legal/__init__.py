@@ -1,0 +1,11 @@
+"""The legal rules of the service, as pure functions and frozen values.
+
+No Flask, no SQLAlchemy, no clock: "now" is always passed in. Modules:
+
+* ``territories``: legal time zones and public holidays of each territory;
+* ``delays``: ISO 8601 durations, closure delay, retention;
+* ``deadlines``: notification date (R. 223-3-1 III) and appeal deadline (CJA);
+* ``routing``: which channel notifies a decision (R. 223-3 III, R. 223-3-1, R. 223-4);
+* ``points``: points arithmetic checks (L. 223-1, L. 223-2, L. 223-6);
+* ``policies``: the named, versioned choices made where the law is silent.
+"""
