@@ -3,8 +3,8 @@
 
 from notify.accounts.models import Account, ActivationCode, EmailToken, Holder, LoginFailure
 from notify.db import Base
-from notify.evidence.models import Event
+from notify.evidence.models import Event, EvidenceBatch
 from notify.mail.models import OutboxMessage
 
-__all__ = ["Account", "ActivationCode", "Base", "EmailToken", "Event", "Holder",
+__all__ = ["Account", "ActivationCode", "Base", "EmailToken", "Event", "EvidenceBatch", "Holder",
            "LoginFailure", "OutboxMessage"]

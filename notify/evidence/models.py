@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notify.db import Base
@@ -21,6 +21,15 @@ class EventTag(enum.StrEnum):
     CLOSURE_REQUESTED = "closure_requested"
     CLOSURE_WITHDRAWN = "closure_withdrawn"
     CLOSURE_EFFECTIVE = "closure_effective"
+    # Decisions (R. 223-3-1 II and III)
+    DEPOSITED = "deposited"
+    MADE_AVAILABLE = "made_available"
+    ALERT_SENT = "alert_sent"
+    ALERT_FAILED = "alert_failed"
+    FIRST_CONSULTATION = "first_consultation"
+    CONSULTED = "consulted"
+    DEEMED_NOTIFIED = "deemed_notified"
+    CONTENT_PURGED = "content_purged"
 
 
 class Event(Base):
@@ -33,7 +42,10 @@ class Event(Base):
     """
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("subject", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("subject", "seq"),
+        Index("ix_events_pending", "batch_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(64))
@@ -44,3 +56,30 @@ class Event(Base):
     document: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_batches.id"))
+    leaf_index: Mapped[int | None]
+
+
+class EvidenceBatch(Base):
+    """A Merkle tree over a run of events, certified by one RFC 3161 token.
+
+    Leaf 0 is the previous batch's root (the genesis batch uses 32 zero bytes), then
+    the events' hashes in id order, so batches form a chain. ``token`` is the DER
+    TimeStampToken over ``root``; while it is missing the batch is pending and the
+    certifying job retries it, oldest first, with backoff.
+    """
+
+    __tablename__ = "evidence_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    prev_root: Mapped[str] = mapped_column(String(64))
+    root: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    closed_at: Mapped[datetime]
+    token: Mapped[bytes | None] = mapped_column(LargeBinary)
+    gen_time: Mapped[datetime | None]
+    tsa_serial: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
