@@ -9,13 +9,20 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from notify.clock import Clock
 from notify.db import Database
+from notify.evidence.log import record_event
+from notify.evidence.models import EventTag
 from notify.mail.models import MessageState, OutboxMessage
 from notify.mail.smtp import MailTransport, PermanentMailError, TemporaryMailError
 
 log = logging.getLogger(__name__)
+
+# Messages whose fate is legal evidence (R. 223-3-1 II: the alert of a deposit):
+# the SMTP server's acceptance, or the final failure, is an event of their subject.
+EVIDENCED_KINDS = {"decision_alert"}
 
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=6)
@@ -46,6 +53,22 @@ def build_message(row: OutboxMessage, sender: str, at: datetime) -> EmailMessage
     return message
 
 
+def _record_outcome(row: OutboxMessage, at: datetime) -> None:
+    if row.kind not in EVIDENCED_KINDS or not row.subject_ref:
+        return
+    sent = row.state == MessageState.SENT
+    record_event(
+        object_session(row),
+        subject=row.subject_ref,
+        tag=EventTag.ALERT_SENT if sent else EventTag.ALERT_FAILED,
+        actor="system",
+        at=at,
+        data={"outbox_id": row.id, "attempts": row.attempts,
+              "smtp_response": row.smtp_response if sent else None,
+              "error": None if sent else row.last_error},
+    )
+
+
 def _failed_try(row: OutboxMessage, error: Exception, now: datetime, max_attempts: int,
                 report: SendReport) -> None:
     row.attempts += 1
@@ -53,6 +76,7 @@ def _failed_try(row: OutboxMessage, error: Exception, now: datetime, max_attempt
     if isinstance(error, PermanentMailError) or row.attempts >= max_attempts:
         row.state = MessageState.FAILED
         report.failed += 1
+        _record_outcome(row, now)
         log.error("outbox message %s failed for good after %s attempt(s): %s",
                   row.id, row.attempts, row.last_error)
     else:
@@ -107,6 +131,7 @@ def send_due(
                     row.smtp_response = answer
                     row.last_error = None
                     report.sent += 1
+                    _record_outcome(row, row.sent_at)
         except (TemporaryMailError, PermanentMailError) as exc:
             for row in rows:
                 if row.state == MessageState.PENDING:

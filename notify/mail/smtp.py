@@ -7,6 +7,7 @@ returned so that it can be kept as evidence of sending.
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 import socket
 import ssl
@@ -56,7 +57,8 @@ class _SMTPConnection:
                 if code not in (250, 251):
                     self.client.rset()
                     raise _classify(code, text)
-            code, text = self.client.data(message.as_bytes())
+            # smtplib sends bytes as they are: the lines must already end in CRLF.
+            code, text = self.client.data(message.as_bytes(policy=email.policy.SMTP))
         except (smtplib.SMTPException, OSError) as exc:
             if isinstance(exc, smtplib.SMTPResponseException):
                 raise _classify(exc.smtp_code, exc.smtp_error) from exc
@@ -101,8 +103,10 @@ class _Session:
         t = self.transport
         try:
             client = smtplib.SMTP(t.host, t.port, timeout=t.timeout)
+            client.ehlo()
             if t.starttls:
                 client.starttls(context=ssl.create_default_context())
+                client.ehlo()
             if t.username:
                 client.login(t.username, t.password or "")
         except smtplib.SMTPResponseException as exc:
