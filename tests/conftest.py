@@ -208,3 +208,50 @@ def open_account(app, session, clock, make_holder, activation_code):
         return registration.account
 
     return open_
+
+
+# --- web helpers --------------------------------------------------------------------
+
+
+class Browser:
+    """The Flask test client, used the way a person uses the site: GET a page, read its
+    CSRF token, POST the form."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    @staticmethod
+    def csrf_of(html: str) -> str:
+        import re
+
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+            re.search(r'type="hidden" name="csrf_token" value="([^"]+)"', html) or \
+            re.search(r'name="csrf_token" value="([^"]+)"', html)
+        assert match, "no CSRF token on the page"
+        return match.group(1)
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def submit(self, url, data=None, *, page=None, follow_redirects=False):
+        """POST ``data`` to ``url`` with the CSRF token of ``page`` (default: ``url``)."""
+        html = self.client.get(page or url).get_data(as_text=True)
+        form = {"csrf_token": self.csrf_of(html), **(data or {})}
+        return self.client.post(url, data=form, follow_redirects=follow_redirects)
+
+    def login(self, email, password=PASSWORD):
+        return self.submit("/connexion", {"email": email, "password": password})
+
+
+@pytest.fixture
+def browser(client) -> Browser:
+    return Browser(client)
+
+
+@pytest.fixture
+def send_mail(app):
+    """Run the outbox job once, through the real SMTP transport to the loopback server."""
+    from notify.jobs import JOBS, run_job
+
+    job = next(j for j in JOBS if j.name == "send_outbox")
+    return lambda: run_job(app, job)
