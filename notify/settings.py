@@ -52,8 +52,8 @@ class SettingsError(Exception):
 class Settings:
     mode: str
     instance_path: Path
-    secret_key: str
-    database_url: str
+    secret_key: str = field(repr=False)
+    database_url: str = field(repr=False)
     base_url: str
     mail_from: str
     smtp_host: str

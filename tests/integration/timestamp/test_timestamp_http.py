@@ -47,6 +47,7 @@ def test_wrong_content_type_is_415(tsa_url):
     )
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=5)
+    caught.value.close()
     assert caught.value.code == 415
 
 

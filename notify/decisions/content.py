@@ -1,0 +1,258 @@
+"""What a deposited decision says: parsing and checking one item of a deposit.
+
+Pure functions: no Flask, no database, no clock ("now" is passed in). The points
+arithmetic that needs the holder's history (``notify.legal.points.check_decision``
+with the previous balance) is applied by ``notify.decisions.operations``.
+
+The canonical form of a decision is the JSON of its normalised content (strings
+stripped and NFC-normalised, the licence number without spaces and in capitals),
+serialised by RFC 8785 rules; its SHA-256 tells a duplicate (same reference, same
+content) from a conflict (same reference, other content).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from notify.evidence.log import canonical_json
+from notify.legal.points import DecisionKind, OffenceClass, Problem, RestorationBasis
+from notify.legal.territories import Territory
+
+REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")
+LICENCE_NUMBER = re.compile(r"^[0-9A-Z]{12}$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PLACE_MAX = 200
+DESCRIPTION_MAX = 1000
+
+FIELDS = ("reference", "licence_number", "kind", "points", "balance_after", "decided_on",
+          "probationary", "offence", "restoration_basis")
+REQUIRED = ("reference", "licence_number", "kind", "points", "balance_after", "decided_on",
+            "probationary")
+OFFENCE_FIELDS = ("date", "place", "description", "class")
+
+
+@dataclass(frozen=True)
+class Offence:
+    """The offence behind a withdrawal (L. 223-1): when, where, what, and its class."""
+
+    date: date
+    place: str
+    description: str
+    offence_class: OffenceClass
+
+
+@dataclass(frozen=True)
+class DecisionContent:
+    """One decision as deposited, normalised. Either ``offence`` (a withdrawal) or
+    ``restoration_basis`` (a restoration) is set."""
+
+    reference: str
+    licence_number: str
+    kind: DecisionKind
+    points: int
+    balance_after: int
+    decided_on: date
+    probationary: bool
+    offence: Offence | None = None
+    restoration_basis: RestorationBasis | None = None
+
+    def canonical(self) -> dict[str, Any]:
+        """The content as the JSON document that is hashed (and answered back)."""
+        document: dict[str, Any] = {
+            "reference": self.reference,
+            "licence_number": self.licence_number,
+            "kind": str(self.kind),
+            "points": self.points,
+            "balance_after": self.balance_after,
+            "decided_on": self.decided_on.isoformat(),
+            "probationary": self.probationary,
+        }
+        if self.offence is not None:
+            document["offence"] = {
+                "date": self.offence.date.isoformat(),
+                "place": self.offence.place,
+                "description": self.offence.description,
+                "class": str(self.offence.offence_class),
+            }
+        if self.restoration_basis is not None:
+            document["restoration_basis"] = str(self.restoration_basis)
+        return document
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(canonical_json(self.canonical())).hexdigest()
+
+
+def latest_legal_date(now: datetime) -> date:
+    """The latest calendar date anywhere the service applies, at ``now``.
+
+    A decision dated today in La Réunion (UTC+4) is dated tomorrow for Paris in the
+    evening; "not in the future" is therefore judged against the date of the territory
+    that is furthest ahead, so that no territory's decision of the day is refused.
+    """
+    return max(now.astimezone(territory.zone).date() for territory in Territory)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _text(value: str) -> str:
+    return unicodedata.normalize("NFC", value.strip())
+
+
+class _Reader:
+    """Reads fields of one item, collecting every problem rather than the first."""
+
+    def __init__(self, problems: list[Problem], latest: date) -> None:
+        self.problems = problems
+        self.latest = latest
+
+    def problem(self, field: str, message: str) -> None:
+        self.problems.append(Problem(field, message))
+
+    def date(self, value: object, field: str) -> date | None:
+        if not isinstance(value, str) or not ISO_DATE.match(value):
+            self.problem(field, "date attendue au format AAAA-MM-JJ")
+            return None
+        try:
+            parsed = date.fromisoformat(value)
+        except ValueError:
+            self.problem(field, f"date inexistante : {value}")
+            return None
+        if parsed > self.latest:
+            self.problem(field, "la date ne peut pas être dans le futur")
+            return None
+        return parsed
+
+    def text(self, value: object, field: str, maximum: int) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            self.problem(field, "texte non vide attendu")
+            return None
+        text = _text(value)
+        if len(text) > maximum:
+            self.problem(field, f"{maximum} caractères au plus")
+            return None
+        return text
+
+    def integer(self, value: object, field: str) -> int | None:
+        if not _is_int(value):
+            self.problem(field, "nombre entier attendu")
+            return None
+        return value
+
+
+def _offence(raw: object, reader: _Reader, decided_on: date | None) -> Offence | None:
+    if not isinstance(raw, dict):
+        reader.problem("offence", "objet attendu (date, place, description, class)")
+        return None
+    for name in raw:
+        if name not in OFFENCE_FIELDS:
+            reader.problem(f"offence.{name}", "champ inconnu")
+    for name in OFFENCE_FIELDS:
+        if name not in raw:
+            reader.problem(f"offence.{name}", "champ obligatoire")
+    if any(name not in raw for name in OFFENCE_FIELDS):
+        return None
+    when = reader.date(raw["date"], "offence.date")
+    if when is not None and decided_on is not None and when > decided_on:
+        reader.problem("offence.date", "l'infraction ne peut pas être postérieure à la décision")
+        when = None
+    place = reader.text(raw["place"], "offence.place", PLACE_MAX)
+    description = reader.text(raw["description"], "offence.description", DESCRIPTION_MAX)
+    try:
+        offence_class = OffenceClass(raw["class"])
+    except (ValueError, TypeError):
+        offence_class = None
+        reader.problem("offence.class",
+                       f"classe inconnue (attendu : {', '.join(OffenceClass)})")
+    if when is None or place is None or description is None or offence_class is None:
+        return None
+    return Offence(when, place, description, offence_class)
+
+
+def item_reference(raw: object) -> str | None:
+    """The reference of an item as sent, to answer about it even when it is invalid."""
+    if isinstance(raw, dict) and isinstance(raw.get("reference"), str):
+        return raw["reference"]
+    return None
+
+
+def parse_item(raw: object, now: datetime) -> tuple[DecisionContent | None, list[Problem]]:
+    """Check types, required fields, formats and dates of one deposited item.
+
+    Returns the normalised content, or ``None`` with every problem found. Checks:
+    every required field present and of its type, no unknown field; a withdrawal
+    carries its offence (and no restoration basis), a restoration its basis (and no
+    offence); dates exist and are not in the future; the offence precedes the decision.
+    """
+    problems: list[Problem] = []
+    if not isinstance(raw, dict):
+        return None, [Problem("", "objet JSON attendu pour chaque décision")]
+    reader = _Reader(problems, latest_legal_date(now))
+    for name in raw:
+        if name not in FIELDS:
+            reader.problem(name, "champ inconnu")
+    for name in REQUIRED:
+        if name not in raw:
+            reader.problem(name, "champ obligatoire")
+
+    reference = raw.get("reference")
+    if "reference" in raw and (not isinstance(reference, str) or not REFERENCE.match(reference)):
+        reader.problem("reference", "1 à 50 caractères parmi lettres, chiffres, « . », "
+                                    "« _ » et « - », commençant par une lettre ou un chiffre")
+        reference = None
+    licence = raw.get("licence_number")
+    if "licence_number" in raw:
+        normalised = "".join(licence.split()).upper() if isinstance(licence, str) else None
+        if normalised is None or not LICENCE_NUMBER.match(normalised):
+            reader.problem("licence_number", "12 chiffres ou lettres majuscules attendus")
+            licence = None
+        else:
+            licence = normalised
+    kind = None
+    if "kind" in raw:
+        try:
+            kind = DecisionKind(raw["kind"])
+        except (ValueError, TypeError):
+            reader.problem("kind", "« withdrawal » ou « restoration » attendu")
+    points = reader.integer(raw["points"], "points") if "points" in raw else None
+    balance = reader.integer(raw["balance_after"], "balance_after") if "balance_after" in raw \
+        else None
+    decided_on = reader.date(raw["decided_on"], "decided_on") if "decided_on" in raw else None
+    probationary = raw.get("probationary")
+    if "probationary" in raw and not isinstance(probationary, bool):
+        reader.problem("probationary", "booléen attendu (true ou false)")
+
+    offence = None
+    basis = None
+    if kind is DecisionKind.WITHDRAWAL:
+        if "offence" not in raw:
+            reader.problem("offence", "obligatoire pour un retrait de points")
+        else:
+            offence = _offence(raw["offence"], reader, decided_on)
+        if "restoration_basis" in raw:
+            reader.problem("restoration_basis", "un retrait n'a pas de fondement de "
+                                                "reconstitution")
+    elif kind is DecisionKind.RESTORATION:
+        if "offence" in raw:
+            reader.problem("offence", "une reconstitution ne porte pas d'infraction")
+        if "restoration_basis" not in raw:
+            reader.problem("restoration_basis", "obligatoire pour une reconstitution")
+        else:
+            try:
+                basis = RestorationBasis(raw["restoration_basis"])
+            except (ValueError, TypeError):
+                reader.problem("restoration_basis",
+                               f"fondement inconnu (attendu : {', '.join(RestorationBasis)})")
+    if problems:
+        return None, problems
+    return DecisionContent(reference=reference, licence_number=licence, kind=kind,
+                           points=points, balance_after=balance, decided_on=decided_on,
+                           probationary=probationary, offence=offence,
+                           restoration_basis=basis), []

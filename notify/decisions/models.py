@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from notify.db import Base
+
+
+class DecisionState(enum.StrEnum):
+    """Where a deposited decision stands. Values are stored and shown to the depositor.
+
+    Online: ``pending_certification`` until the deposit event is certified by a
+    timestamp token, then ``available`` (made available, R. 223-3-1 III), then
+    ``notified`` (first consultation or end of the fifteen-day delay).
+    Postal: ``awaiting_print`` until a postal export takes it, then ``exported``.
+    """
+
+    PENDING_CERTIFICATION = "pending_certification"
+    AVAILABLE = "available"
+    NOTIFIED = "notified"
+    AWAITING_PRINT = "awaiting_print"
+    EXPORTED = "exported"
+
+
+class Decision(Base):
+    """A decision withdrawing or restoring points, as deposited by the administration.
+
+    ``reference`` is the administration's own identifier; the decision's subject in the
+    evidence log is ``decision:<reference>``. ``content_sha256`` is the SHA-256 of the
+    canonical JSON of the deposited content (``notify.decisions.content``): the same
+    reference sent again with the same hash is a duplicate, with another hash a conflict.
+
+    The content columns (points, balances, offence, restoration basis) are nullable so
+    that the retention purge can blank them (``content_purged_at``) while the hashes and
+    the notification facts stay. ``kind``, ``decided_on`` and the hashes are kept.
+    """
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        Index("ix_decisions_holder_id_decided_on", "holder_id", "decided_on"),
+        Index("ix_decisions_state_channel", "state", "channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(50), unique=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("holders.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    decided_on: Mapped[date] = mapped_column(Date)
+
+    # Content (purgeable)
+    points: Mapped[int | None]
+    balance_after: Mapped[int | None]
+    probationary: Mapped[bool | None]
+    offence_date: Mapped[date | None] = mapped_column(Date)
+    offence_place: Mapped[str | None] = mapped_column(String(200))
+    offence_description: Mapped[str | None] = mapped_column(Text)
+    offence_class: Mapped[str | None] = mapped_column(String(8))
+    restoration_basis: Mapped[str | None] = mapped_column(String(16))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+
+    # Deposit and routing (R. 223-3 III, R. 223-3-1 I, R. 223-4 I)
+    channel: Mapped[str] = mapped_column(String(24))
+    routing_reason: Mapped[str] = mapped_column(Text)
+    routing_policy: Mapped[str] = mapped_column(String(64))
+    deposited_at: Mapped[datetime]
+    deposited_by: Mapped[str] = mapped_column(String(48))
+    deposit_event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), unique=True)
+    letter_sha256: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(24))
+
+    # Making available and notification (R. 223-3-1 III)
+    made_available_at: Mapped[datetime | None]
+    first_consulted_at: Mapped[datetime | None]
+    notified_at: Mapped[datetime | None]
+    notified_on: Mapped[date | None] = mapped_column(Date)
+    notification_basis: Mapped[str | None] = mapped_column(String(16))
+    notification_policy: Mapped[str | None] = mapped_column(String(64))
+    appeal_deadline: Mapped[date | None] = mapped_column(Date)
+
+    # Postal channels
+    postal_batch_id: Mapped[int | None] = mapped_column(ForeignKey("postal_batches.id"),
+                                                        index=True)
+    exported_at: Mapped[datetime | None]
+
+    content_purged_at: Mapped[datetime | None]
+
+    @property
+    def subject(self) -> str:
+        """This decision's subject in the evidence log."""
+        return subject_of(self.reference)
+
+
+def subject_of(reference: str) -> str:
+    return f"decision:{reference}"
+
+
+class ApiToken(Base):
+    """A bearer token of one of the administration's depositing systems.
+
+    Only the SHA-256 of the token is stored: the token has 256 random bits, so a plain
+    digest is enough (no salt, no slow hash). ``name`` appears in the evidence log as
+    the actor ``api:<name>``.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(48), unique=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class PostalBatch(Base):
+    """One export of postal decisions for the print house, numbered 1, 2, 3…
+
+    ``manifest`` is the CSV as it was handed over (names and addresses as the register
+    had them then) and ``archive_sha256`` the digest of the zip, so that a re-export
+    gives back the very same file.
+    """
+
+    __tablename__ = "postal_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    channel: Mapped[str] = mapped_column(String(24))
+    created_at: Mapped[datetime]
+    count: Mapped[int]
+    manifest: Mapped[bytes] = mapped_column(LargeBinary)
+    archive_sha256: Mapped[str] = mapped_column(String(64))

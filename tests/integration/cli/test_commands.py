@@ -1,0 +1,91 @@
+"""The real ``notify`` command, run as an operator would, on a SQLite file."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEADER = "licence_number,surname,given_names,birth_date,territory,postal_address\n"
+
+
+@pytest.fixture
+def notify(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOTIFY_")}
+    env.update(NOTIFY_MODE="demo", NOTIFY_INSTANCE_PATH=str(tmp_path / "instance"))
+
+    def run(*args, expect=0, extra_env=None):
+        result = subprocess.run([sys.executable, "-m", "notify.cli", *args], env={
+            **env, **(extra_env or {})}, capture_output=True, text=True, timeout=120,
+            cwd=tmp_path)
+        assert result.returncode == expect, result.stdout + result.stderr
+        return result
+
+    run("db", "upgrade")
+    return run
+
+
+def test_import_is_all_or_nothing_and_names_bad_lines(notify, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "123456789012,MARTIN,Camille,1985-04-12,metropole,Lyon\n"
+                   + "12,DUPONT,Jean,1985-13-01,corse,Metz\n", encoding="utf-8")
+    result = notify("holders", "import", str(bad), expect=1)
+    assert "ligne 3, champ licence_number" in result.stderr
+    assert "ligne 3, champ birth_date" in result.stderr
+    assert "ligne 3, champ territory" in result.stderr
+    assert "aucun titulaire n'a été importé" in result.stderr
+
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + "123456789012,MARTIN,Camille,1985-04-12,metropole,Lyon\n",
+                    encoding="utf-8")
+    assert "seraient créés" in notify("holders", "import", "--dry-run", str(good)).stdout
+    codes = tmp_path / "codes.csv"
+    notify("holders", "activation-codes", "-o", str(codes))
+    assert list(csv.reader(codes.read_text().splitlines())) == [
+        ["licence_number", "surname", "given_names", "postal_address", "activation_code",
+         "expires_on"]]  # the dry run stored nothing
+
+    assert "1 titulaire(s) ont été créés" in notify("holders", "import", str(good)).stdout
+    assert "0 titulaire(s) ont été créés" in notify("holders", "import", str(good)).stdout
+    codes.unlink()
+    notify("holders", "activation-codes", "-o", str(codes))
+    rows = list(csv.DictReader(codes.read_text().splitlines()))
+    assert [r["licence_number"] for r in rows] == ["123456789012"]
+    assert len(rows[0]["activation_code"]) == 19
+    assert oct(codes.stat().st_mode & 0o777) == "0o600"
+
+
+def test_demo_load_prints_working_credentials(notify):
+    data = json.loads(notify("demo", "load").stdout)
+    assert len(data["holders"]) == 3
+    assert {"licence_number", "email", "password"} <= set(data["holders"][0])
+    again = json.loads(notify("demo", "load").stdout)
+    assert again["holders"][0]["email"] == data["holders"][0]["email"]
+    assert again["holders"][0]["password"] != data["holders"][0]["password"]
+
+
+def test_jobs_run_once_with_now_only_outside_production(notify, tmp_path):
+    result = notify("jobs", "run-once", "--now", "2027-01-01T00:00:00+00:00")
+    assert "close_accounts: 0" in result.stdout
+    production = {"NOTIFY_MODE": "production", "NOTIFY_SECRET_KEY": "s" * 40,
+                  "NOTIFY_DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'notify.db'}",
+                  "NOTIFY_BASE_URL": "https://x", "NOTIFY_SMTP_HOST": "127.0.0.1",
+                  "NOTIFY_MAIL_FROM": "x@example.fr"}
+    result = notify("jobs", "run-once", "--now", "2027-01-01T00:00:00+00:00", expect=1,
+                    extra_env=production)
+    assert "--now n'est accepté qu'en mode demo ou test" in result.stderr
+
+
+def test_missing_production_setting_stops_with_its_name(notify):
+    result = notify("db", "upgrade", expect=2, extra_env={"NOTIFY_MODE": "production"})
+    assert "NOTIFY_SECRET_KEY est obligatoire" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_downgrade_then_upgrade(notify, tmp_path):
+    notify("db", "downgrade", "base")
+    notify("db", "upgrade")
+    assert Path(tmp_path / "instance" / "notify.db").exists()

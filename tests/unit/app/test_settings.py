@@ -1,0 +1,84 @@
+"""Settings are read once, validated, and every problem is named."""
+
+import stat
+
+import pytest
+
+from notify import create_app
+from notify.legal.delays import Period
+from notify.settings import SettingsError, load_settings
+
+PRODUCTION = {
+    "NOTIFY_SECRET_KEY": "x" * 40,
+    "NOTIFY_DATABASE_URL": "postgresql+psycopg://notify@db/notify",
+    "NOTIFY_BASE_URL": "https://points.example.gouv.fr",
+    "NOTIFY_SMTP_HOST": "smtp.example.gouv.fr",
+    "NOTIFY_MAIL_FROM": "ne-pas-repondre@example.gouv.fr",
+}
+
+
+def test_production_is_the_default_and_needs_its_settings(tmp_path):
+    with pytest.raises(SettingsError) as refused:
+        load_settings(env={"NOTIFY_INSTANCE_PATH": str(tmp_path)})
+    problems = "\n".join(refused.value.problems)
+    for name in ("NOTIFY_SECRET_KEY", "NOTIFY_DATABASE_URL", "NOTIFY_BASE_URL",
+                 "NOTIFY_SMTP_HOST", "NOTIFY_MAIL_FROM"):
+        assert name in problems
+
+
+def test_complete_production_settings_load(tmp_path):
+    settings = load_settings(env={**PRODUCTION, "NOTIFY_INSTANCE_PATH": str(tmp_path)})
+    assert settings.mode == "production"
+    assert settings.smtp_starttls is True
+    assert settings.closure_delay == Period(months=1)
+    assert settings.retention_period == Period(years=6)
+    assert "x" * 40 not in repr(settings)  # secrets never end up in a log line
+    assert "smtp_password" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("NOTIFY_CLOSURE_DELAY", "P4M", "NOTIFY_CLOSURE_DELAY"),
+        ("NOTIFY_CLOSURE_DELAY", "one month", "NOTIFY_CLOSURE_DELAY"),
+        ("NOTIFY_SMTP_PORT", "twenty-five", "NOTIFY_SMTP_PORT doit être un entier"),
+        ("NOTIFY_MODE", "staging", "NOTIFY_MODE doit valoir"),
+        ("NOTIFY_SECRET_KEY", "short", "au moins 32 caractères"),
+        ("NOTIFY_DATABASE_URL", "mysql://x", "NOTIFY_DATABASE_URL"),
+        ("NOTIFY_STATE_BRAND", "maybe", "NOTIFY_STATE_BRAND doit valoir 0 ou 1"),
+        ("NOTIFY_TSA_URL", "https://tsa.example/", "NOTIFY_TSA_TRUST_ANCHORS"),
+    ],
+)
+def test_bad_setting_is_named(tmp_path, name, value, message):
+    with pytest.raises(SettingsError) as refused:
+        load_settings(env={**PRODUCTION, "NOTIFY_INSTANCE_PATH": str(tmp_path), name: value})
+    assert message in str(refused.value)
+
+
+def test_closure_delay_up_to_three_months_is_accepted(tmp_path):
+    settings = load_settings(env={**PRODUCTION, "NOTIFY_INSTANCE_PATH": str(tmp_path),
+                                  "NOTIFY_CLOSURE_DELAY": "P3M"})
+    assert settings.closure_delay == Period(months=3)
+
+
+def test_instance_file_is_read_and_environment_wins(tmp_path):
+    (tmp_path / "notify.toml").write_text('smtp_port = 2525\nbase_url = "https://file"\n')
+    settings = load_settings(env={**PRODUCTION, "NOTIFY_INSTANCE_PATH": str(tmp_path)})
+    assert settings.smtp_port == 2525
+    assert settings.base_url == "https://points.example.gouv.fr"
+
+
+def test_demo_generates_a_private_secret_once(tmp_path):
+    env = {"NOTIFY_MODE": "demo", "NOTIFY_INSTANCE_PATH": str(tmp_path)}
+    first = load_settings(env=env)
+    second = load_settings(env=env)
+    assert first.secret_key == second.secret_key and len(first.secret_key) >= 32
+    mode = stat.S_IMODE((tmp_path / "secret_key").stat().st_mode)
+    assert mode == 0o600
+    assert first.database_url == f"sqlite:///{tmp_path / 'notify.db'}"
+
+
+def test_create_app_refuses_to_start_with_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.delenv("NOTIFY_MODE", raising=False)
+    with pytest.raises(SettingsError, match="NOTIFY_SECRET_KEY est obligatoire"):
+        create_app({"instance_path": tmp_path})
