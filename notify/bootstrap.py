@@ -9,12 +9,14 @@ from flask import current_app
 
 from notify.clock import Clock, SystemClock
 from notify.db import Database
+from notify.evidence.tsa import build_timestamp_client
 from notify.mail.smtp import MailTransport, SMTPTransport
 from notify.settings import Settings
+from timestamp.client import TimestampClient
 
 # Keys of create_app(config) that are adapters, not settings (tests inject real ones
 # bound to their own connection or server, or a FixedClock).
-ADAPTER_KEYS = ("database", "clock", "mail_transport")
+ADAPTER_KEYS = ("database", "clock", "mail_transport", "timestamp_client")
 
 
 @dataclass
@@ -23,13 +25,17 @@ class Services:
     db: Database
     clock: Clock
     mail_transport: MailTransport
+    timestamp_client: TimestampClient
 
 
 def build_services(settings: Settings, adapters: dict[str, Any]) -> Services:
+    clock = adapters.get("clock") or SystemClock()
     return Services(
         settings=settings,
         db=adapters.get("database") or Database.from_url(settings.database_url),
-        clock=adapters.get("clock") or SystemClock(),
+        clock=clock,
+        timestamp_client=adapters.get("timestamp_client")
+        or build_timestamp_client(settings, clock),
         mail_transport=adapters.get("mail_transport") or SMTPTransport(
             settings.smtp_host,
             settings.smtp_port,

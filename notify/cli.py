@@ -203,7 +203,8 @@ def jobs_run_once(now_text: str | None) -> None:
         except ValueError as exc:
             raise click.ClickException(f"--now : instant ISO 8601 attendu ({exc}).") from exc
         if at.tzinfo is None:
-            raise click.ClickException("--now : précisez le fuseau (par exemple 2026-12-01T00:00Z).")
+            raise click.ClickException(
+                "--now : précisez le fuseau (par exemple 2026-12-01T00:00Z).")
         svc = dataclasses.replace(svc, clock=FixedClock(at))
     for job in JOBS:
         result = run_job(current_app, job, svc)

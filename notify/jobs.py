@@ -16,6 +16,8 @@ from flask import Flask
 
 from notify.accounts.operations import make_closures_effective
 from notify.bootstrap import Services
+from notify.decisions.operations import make_available
+from notify.evidence.batches import certify_pending
 from notify.mail.sending import send_due
 
 log = logging.getLogger(__name__)
@@ -29,10 +31,23 @@ class Job:
     run: Callable[[Services], object]
 
 
+def _certify_evidence(services: Services):
+    return certify_pending(services.db, services.timestamp_client, services.clock,
+                           max_size=services.settings.evidence_batch_size)
+
+
 def _send_outbox(services: Services):
     s = services.settings
     return send_due(services.db, services.mail_transport, services.clock,
                     sender=s.mail_from, max_attempts=s.outbox_max_attempts)
+
+
+def _make_decisions_available(services: Services):
+    with services.db.unit_of_work() as uow:
+        report = make_available(uow.session, now=services.clock.now(),
+                                base_url=services.settings.base_url)
+        uow.commit()
+    return report
 
 
 def _close_accounts(services: Services):
@@ -42,8 +57,14 @@ def _close_accounts(services: Services):
     return closed
 
 
+# In the order ``jobs run-once`` runs them: certify first, so that what the later jobs
+# make available or send rests on certified events.
 JOBS: tuple[Job, ...] = (
+    Job("certify_evidence", "certifie les lots d'événements (RFC 3161)", 2, _certify_evidence),
     Job("close_accounts", "rend effectives les fermetures de compte échues", 60, _close_accounts),
+    Job("make_decisions_available",
+        "met à disposition les décisions dont le dépôt est certifié et en alerte le titulaire",
+        2, _make_decisions_available),
     Job("send_outbox", "envoie les courriels en attente", 5, _send_outbox),
 )
 

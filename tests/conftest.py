@@ -127,13 +127,35 @@ def inbox(smtp_server) -> _Inbox:
     return handler
 
 
+@pytest.fixture(scope="session")
+def tsa_files():
+    """Keys and certificates of a throwaway TSA, valid from well before the test clock."""
+    from timestamp.pki import generate_authority
+
+    return generate_authority(now=datetime(2024, 1, 1, tzinfo=UTC))
+
+
 @pytest.fixture
-def app(db, clock, smtp_server, tmp_path):
+def timestamp_client(tsa_files, clock):
+    """The real embedded authority, in process, reading the test clock."""
+    from timestamp.authority import Authority
+    from timestamp.client import EmbeddedClient
+    from timestamp.oids import TEST_POLICY
+    from timestamp.serials import CounterSerials
+
+    authority = Authority.from_files(tsa_files, policy_oid=TEST_POLICY,
+                                     serials=CounterSerials(), clock=clock.now)
+    return EmbeddedClient(authority, trust_anchors=[tsa_files.root])
+
+
+@pytest.fixture
+def app(db, clock, smtp_server, timestamp_client, tmp_path):
     return create_app({
         "mode": "test",
         "instance_path": tmp_path / "instance",
         "database": db,
         "clock": clock,
+        "timestamp_client": timestamp_client,
         "smtp_host": "127.0.0.1",
         "smtp_port": smtp_server.port,
         "base_url": "https://notify.test",

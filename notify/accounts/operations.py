@@ -309,8 +309,8 @@ def request_password_reset(session: Session, email: str, now: datetime,
         normalized = normalize_email(email)
     except InvalidInput:
         return
-    account = session.scalar(select(Account).where(Account.email == normalized,
-                                                   Account.state != AccountState.PENDING_VERIFICATION))
+    account = session.scalar(select(Account).where(
+        Account.email == normalized, Account.state != AccountState.PENDING_VERIFICATION))
     if account is None:
         return
     token = _issue_link(session, account, TokenPurpose.RESET_PASSWORD, account.email, now,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email.policy
 import smtplib
-import socket
 import ssl
 from email.message import EmailMessage
 from typing import Protocol
@@ -111,7 +110,7 @@ class _Session:
                 client.login(t.username, t.password or "")
         except smtplib.SMTPResponseException as exc:
             raise _classify(exc.smtp_code, exc.smtp_error) from exc
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (smtplib.SMTPException, OSError) as exc:  # OSError covers timeouts
             raise TemporaryMailError(
                 f"serveur SMTP {t.host}:{t.port} injoignable : {exc}"
             ) from exc

@@ -99,8 +99,9 @@ def setup_web(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
 
-    from notify import decisions
+    from notify import decisions, evidence
 
+    evidence.init_app(app)
     decisions.init_app(app)
     if settings.mode == "demo":
         from notify.demo.views import bp as demo_bp

@@ -1,0 +1,210 @@
+"""Certifying events: Merkle batches of the evidence log, one RFC 3161 token each.
+
+R. 223-3-1 III: "La date de notification ... est certifiée par le dispositif
+d'horodatage du site." Timestamping every event would cost one signature each; a
+batch certifies thousands at once, and each event keeps an inclusion proof that ties
+its hash to the certified root (RFC 9162 hashing).
+
+Leaf 0 of a batch is the previous batch's root (32 zero bytes for the first), the
+following leaves are the events' SHA-256 hashes in id order: batches form a chain, so
+a batch cannot be dropped or replaced without breaking the next one.
+
+An event is *certified* when its batch has a token; its certified time is the token's
+genTime. When the TSA cannot be reached, batches stay pending and are retried oldest
+first with backoff; a later batch is never certified before an earlier one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from notify.evidence.models import Event, EvidenceBatch
+from timestamp.client import TimestampClient, TimestampUnavailable
+from timestamp.merkle import MerkleTree
+from timestamp.verify import VerificationError, verify_token
+
+log = logging.getLogger(__name__)
+
+GENESIS_ROOT = bytes(32)
+# Key of the PostgreSQL advisory lock held while a batch is closed: batches are a
+# chain, so only one process may append to it at a time.
+BATCH_LOCK_KEY = 0x6E6F74696679  # "notify"
+FIRST_RETRY = timedelta(seconds=5)
+LONGEST_RETRY = timedelta(minutes=10)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
+
+
+def batch_leaves(prev_root: bytes, event_hashes: list[bytes]) -> list[bytes]:
+    return [prev_root, *event_hashes]
+
+
+def _chain_lock(session: Session) -> bool:
+    """Take the batch chain for this transaction; False if another process has it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True  # SQLite lets one writer at a time; the unique seq guards the rest
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),
+                                {"k": BATCH_LOCK_KEY}).scalar())
+
+
+def close_batch(session: Session, now: datetime, max_size: int) -> EvidenceBatch | None:
+    """Put up to ``max_size`` pending events (oldest first) into a new batch (flushes)."""
+    if not _chain_lock(session):
+        return None
+    pending = session.execute(
+        select(Event.id, Event.hash).where(Event.batch_id.is_(None))
+        .order_by(Event.id).limit(max_size)
+    ).all()
+    if not pending:
+        return None
+    last = session.execute(
+        select(EvidenceBatch.seq, EvidenceBatch.root).order_by(EvidenceBatch.seq.desc()).limit(1)
+    ).first()
+    prev_root = bytes.fromhex(last.root) if last else GENESIS_ROOT
+    tree = MerkleTree(batch_leaves(prev_root, [bytes.fromhex(h) for _, h in pending]))
+    batch = EvidenceBatch(
+        seq=(last.seq + 1) if last else 1,
+        prev_root=prev_root.hex(),
+        root=tree.root.hex(),
+        size=tree.size,
+        closed_at=now,
+        attempts=0,
+        next_attempt_at=now,
+    )
+    session.add(batch)
+    session.flush()
+    # Leaf 0 is the previous root; events take leaves 1..n in id order (one executemany).
+    session.execute(
+        update(Event),
+        [{"id": event_id, "batch_id": batch.id, "leaf_index": index}
+         for index, (event_id, _) in enumerate(pending, start=1)],
+    )
+    return batch
+
+
+@dataclass
+class CertifyReport:
+    closed: int = 0
+    certified: int = 0
+    pending_batches: int = 0
+    error: str | None = None
+
+
+def certify_oldest(session: Session, client: TimestampClient, now: datetime) -> bool | None:
+    """Obtain the token of the oldest uncertified batch, if it is due.
+
+    Returns True when a batch was certified, False when the TSA failed (the batch
+    is rescheduled), None when nothing was due.
+    """
+    batch = session.scalar(
+        select(EvidenceBatch).where(EvidenceBatch.token.is_(None))
+        .order_by(EvidenceBatch.seq).limit(1).with_for_update(skip_locked=True)
+    )
+    if batch is None or batch.next_attempt_at > now:
+        return None
+    root = bytes.fromhex(batch.root)
+    try:
+        token = client.timestamp(root, "sha256")
+        verified = verify_token(token, digest=root, hash_name="sha256",
+                                trust_anchors=client.trust_anchors)
+    except (TimestampUnavailable, VerificationError) as exc:
+        batch.attempts += 1
+        batch.last_error = str(exc)[:2000]
+        batch.next_attempt_at = now + retry_delay(batch.attempts)
+        log.warning("evidence batch %s not certified (attempt %s): %s",
+                    batch.seq, batch.attempts, batch.last_error)
+        return False
+    batch.token = verified.token
+    batch.gen_time = verified.gen_time
+    batch.tsa_serial = str(verified.serial)
+    batch.last_error = None
+    return True
+
+
+def certify_pending(db, client: TimestampClient, clock, *, max_size: int,
+                    max_batches: int = 100) -> CertifyReport:
+    """The job: close batches of pending events, then certify batches oldest first.
+
+    Each batch is committed on its own, so a crash loses at most the work in flight;
+    running it twice at once is safe (advisory lock on the chain, SKIP LOCKED on the
+    batch being certified).
+    """
+    report = CertifyReport()
+    for _ in range(max_batches):
+        with db.unit_of_work() as uow:
+            batch = close_batch(uow.session, clock.now(), max_size)
+            try:
+                uow.commit()
+            except IntegrityError:
+                break  # another process closed the same batch first (SQLite); it is its
+        if batch is None:
+            break
+        report.closed += 1
+    for _ in range(max_batches):
+        with db.unit_of_work() as uow:
+            outcome = certify_oldest(uow.session, client, clock.now())
+            if outcome is False:
+                report.error = uow.session.scalar(
+                    select(EvidenceBatch.last_error).where(EvidenceBatch.token.is_(None))
+                    .order_by(EvidenceBatch.seq).limit(1))
+            uow.commit()
+        if not outcome:
+            break
+        report.certified += 1
+    with db.unit_of_work() as uow:
+        report.pending_batches = uow.session.scalar(
+            select(func.count()).select_from(EvidenceBatch).where(EvidenceBatch.token.is_(None)))
+    return report
+
+
+@dataclass(frozen=True)
+class EvidenceStatus:
+    pending_events: int
+    pending_batches: int
+    oldest_pending_at: datetime | None
+    last_error: str | None
+    next_attempt_at: datetime | None
+
+
+def evidence_status(session: Session) -> EvidenceStatus:
+    """What ``notify evidence status`` shows: what is not certified yet, and why."""
+    oldest_event = session.scalar(select(func.min(Event.occurred_at)).where(
+        Event.batch_id.is_(None)))
+    oldest_batch = session.scalar(
+        select(EvidenceBatch).where(EvidenceBatch.token.is_(None)).order_by(EvidenceBatch.seq)
+        .limit(1))
+    oldest_uncertified = session.scalar(
+        select(func.min(Event.occurred_at)).join(EvidenceBatch, Event.batch_id == EvidenceBatch.id)
+        .where(EvidenceBatch.token.is_(None)))
+    candidates = [t for t in (oldest_event, oldest_uncertified) if t is not None]
+    return EvidenceStatus(
+        pending_events=session.scalar(
+            select(func.count()).select_from(Event).outerjoin(
+                EvidenceBatch, Event.batch_id == EvidenceBatch.id)
+            .where(EvidenceBatch.token.is_(None))),
+        pending_batches=session.scalar(select(func.count()).select_from(EvidenceBatch).where(
+            EvidenceBatch.token.is_(None))),
+        oldest_pending_at=min(candidates) if candidates else None,
+        last_error=oldest_batch.last_error if oldest_batch else None,
+        next_attempt_at=oldest_batch.next_attempt_at if oldest_batch else None,
+    )
+
+
+def inclusion_proof(session: Session, event: Event) -> list[bytes]:
+    """The RFC 9162 audit path of ``event`` in its batch (raises if not batched yet)."""
+    if event.batch_id is None:
+        raise ValueError(f"event {event.id} is not in a batch yet")
+    batch = session.get(EvidenceBatch, event.batch_id)
+    hashes = session.scalars(select(Event.hash).where(Event.batch_id == batch.id)
+                             .order_by(Event.leaf_index)).all()
+    tree = MerkleTree(batch_leaves(bytes.fromhex(batch.prev_root),
+                                   [bytes.fromhex(h) for h in hashes]))
+    return tree.proof(event.leaf_index)
