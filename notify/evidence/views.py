@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, request
 
 from notify.bootstrap import services
-from notify.evidence.tsa import EmbeddedAuthority
 from timestamp.client import TimestampUnavailable
 from timestamp.server import handle_certs, handle_query
 
@@ -20,13 +19,14 @@ REPLY_TYPE = "application/timestamp-reply"
 
 
 def _authority():
-    client = services().timestamp_client
-    if not isinstance(client, EmbeddedAuthority):
-        abort(404)  # a remote TSA is configured: this site does not sign
+    """The in-process authority; 404 when a remote TSA is configured (we do not sign)."""
     try:
-        return client.authority
+        authority = getattr(services().timestamp_client, "authority", None)
     except TimestampUnavailable:
-        abort(503)
+        abort(503)  # embedded, but `notify tsa init` has not been run
+    if authority is None:
+        abort(404)
+    return authority
 
 
 @bp.route("/tsa", methods=["POST"])

@@ -1,0 +1,51 @@
+"""Account events certified in the running app, exported, verified offline."""
+
+import json
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+
+def test_account_bundle_verifies_offline_against_the_published_chain(notify, tmp_path):
+    notify("tsa", "init")
+    holders = json.loads(notify("demo", "load").stdout)["holders"]
+    notify("jobs", "run-once")
+    status = notify("evidence", "status").stdout
+    assert "événements non certifiés : 0" in status
+
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "instance" / "notify.db") as db:
+        reference = db.execute(
+            "SELECT reference FROM accounts WHERE email = ?", (holders[0]["email"],)
+        ).fetchone()[0]
+    bundle = tmp_path / "compte.zip"
+    notify("evidence", "export", f"account:{reference}", "-o", str(bundle))
+
+    chain = notify("tsa", "chain").stdout.encode()
+    root = x509.load_pem_x509_certificates(chain)[-1]
+    (tmp_path / "root.pem").write_bytes(root.public_bytes(Encoding.PEM))
+    result = notify("evidence", "verify", str(bundle), "--trust", str(tmp_path / "root.pem"))
+    assert "account_opened" in result.stdout
+    assert "OK : 4 événement(s) vérifié(s)." in result.stdout
+
+    data = bytearray(bundle.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    bundle.write_bytes(bytes(data))
+    result = notify("evidence", "verify", str(bundle), "--trust", str(tmp_path / "root.pem"),
+                    expect=1)
+    assert "ÉCHEC" in result.stderr
+
+
+def test_tsa_init_refuses_to_replace_an_authority(notify):
+    notify("tsa", "init")
+    assert "déjà présente" in notify("tsa", "init", "--if-missing").stdout
+    assert "n'est pas remplacée" in notify("tsa", "init", expect=1).stderr
+
+
+def test_without_tsa_events_wait_and_status_says_why(notify):
+    notify("demo", "load")
+    notify("jobs", "run-once")
+    status = notify("evidence", "status").stdout
+    assert "lots en attente de jeton : 1" in status
+    assert "notify tsa init" in status
