@@ -24,6 +24,7 @@ node_modules/@gouvfr/dsfr/dist/dsfr.min.css: package.json
 
 run: $(BIN)/notify assets
 	NOTIFY_MODE=demo $(BIN)/notify db upgrade
+	NOTIFY_MODE=demo $(BIN)/notify tsa init --if-missing
 	NOTIFY_MODE=demo $(BIN)/notify demo load > $(NOTIFY_INSTANCE_PATH)/demo.json
 	NOTIFY_MODE=demo NOTIFY_BASE_URL=http://127.0.0.1:$(PORT) \
 	  $(BIN)/notify demo serve --port $(PORT) --credentials $(NOTIFY_INSTANCE_PATH)/demo.json

@@ -222,7 +222,8 @@ def scheduler() -> None:
     app = current_app._get_current_object()
     sched = BlockingScheduler(timezone="UTC")
     for job in JOBS:
-        sched.add_job(run_job, "interval", seconds=job.every_seconds, args=[app, job],
+        sched.add_job(run_job, "interval", seconds=job.interval(services().settings),
+                      args=[app, job],
                       id=job.name, name=job.description, max_instances=1, coalesce=True,
                       next_run_time=services().clock.now())
     click.echo(f"Planificateur démarré : {', '.join(j.name for j in JOBS)}.")

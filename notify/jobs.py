@@ -29,6 +29,10 @@ class Job:
     description: str
     every_seconds: float
     run: Callable[[Services], object]
+    every_setting: str | None = None  # a setting that overrides every_seconds
+
+    def interval(self, settings) -> float:
+        return getattr(settings, self.every_setting) if self.every_setting else self.every_seconds
 
 
 def _certify_evidence(services: Services):
@@ -60,7 +64,8 @@ def _close_accounts(services: Services):
 # In the order ``jobs run-once`` runs them: certify first, so that what the later jobs
 # make available or send rests on certified events.
 JOBS: tuple[Job, ...] = (
-    Job("certify_evidence", "certifie les lots d'événements (RFC 3161)", 2, _certify_evidence),
+    Job("certify_evidence", "certifie les lots d'événements (RFC 3161)", 2, _certify_evidence,
+        every_setting="evidence_batch_seconds"),
     Job("close_accounts", "rend effectives les fermetures de compte échues", 60, _close_accounts),
     Job("make_decisions_available",
         "met à disposition les décisions dont le dépôt est certifié et en alerte le titulaire",

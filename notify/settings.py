@@ -285,6 +285,9 @@ def load_settings(
         evidence_batch_seconds=read.number("evidence_batch_seconds", 2.0),
         evidence_batch_size=read.integer("evidence_batch_size", 10_000, minimum=1),
     )
+    if production and not tsa_url and read.raw("tsa_policy_oid") in (None, ""):
+        read.problems.append("NOTIFY_TSA_POLICY_OID (OID de la politique d'horodatage) est "
+                             "obligatoire en production avec l'autorité embarquée")
     if settings.smtp_username and not settings.smtp_password:
         read.problems.append("NOTIFY_SMTP_PASSWORD est obligatoire avec NOTIFY_SMTP_USERNAME")
     if read.problems:

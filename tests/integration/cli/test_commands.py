@@ -54,7 +54,7 @@ def test_jobs_run_once_with_now_only_outside_production(notify, tmp_path):
     production = {"NOTIFY_MODE": "production", "NOTIFY_SECRET_KEY": "s" * 40,
                   "NOTIFY_DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'notify.db'}",
                   "NOTIFY_BASE_URL": "https://x", "NOTIFY_SMTP_HOST": "127.0.0.1",
-                  "NOTIFY_MAIL_FROM": "x@example.fr"}
+                  "NOTIFY_MAIL_FROM": "x@example.fr", "NOTIFY_TSA_POLICY_OID": "1.2.3.4"}
     result = notify("jobs", "run-once", "--now", "2027-01-01T00:00:00+00:00", expect=1,
                     extra_env=production)
     assert "--now n'est accepté qu'en mode demo ou test" in result.stderr

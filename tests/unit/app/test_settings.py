@@ -14,6 +14,7 @@ PRODUCTION = {
     "NOTIFY_BASE_URL": "https://points.example.gouv.fr",
     "NOTIFY_SMTP_HOST": "smtp.example.gouv.fr",
     "NOTIFY_MAIL_FROM": "ne-pas-repondre@example.gouv.fr",
+    "NOTIFY_TSA_POLICY_OID": "1.2.250.1.999.1",
 }
 
 
@@ -22,7 +23,7 @@ def test_production_is_the_default_and_needs_its_settings(tmp_path):
         load_settings(env={"NOTIFY_INSTANCE_PATH": str(tmp_path)})
     problems = "\n".join(refused.value.problems)
     for name in ("NOTIFY_SECRET_KEY", "NOTIFY_DATABASE_URL", "NOTIFY_BASE_URL",
-                 "NOTIFY_SMTP_HOST", "NOTIFY_MAIL_FROM"):
+                 "NOTIFY_SMTP_HOST", "NOTIFY_MAIL_FROM", "NOTIFY_TSA_POLICY_OID"):
         assert name in problems
 
 
