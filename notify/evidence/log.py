@@ -14,29 +14,33 @@ from sqlalchemy.orm import Session
 from notify.evidence.models import Event, EventTag
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _check_types(value: Any) -> None:
+    """Refuse floats (their JCS form is subtle) and non-string keys; runs on every event,
+    so it compares types directly instead of calling isinstance on abstract classes."""
+    kind = type(value)
+    if kind is float:
+        raise TypeError("floats are not allowed in evidence documents")
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise TypeError("evidence document keys must be strings")
+            _check_types(item)
+    elif kind is list or kind is tuple:
+        for item in value:
+            _check_types(item)
+
+
 def canonical_json(document: Mapping[str, Any]) -> bytes:
     """RFC 8785 (JCS) serialisation for the values we log: str, int, bool, None, dict, list.
 
     For these types JCS reduces to sorted keys, no insignificant white space and UTF-8;
     floats, whose JCS form is subtle, are refused rather than approximated.
     """
-
-    def check(value: Any) -> None:
-        if isinstance(value, float):
-            raise TypeError("floats are not allowed in evidence documents")
-        if isinstance(value, Mapping):
-            for key, item in value.items():
-                if not isinstance(key, str):
-                    raise TypeError("evidence document keys must be strings")
-                check(item)
-        elif isinstance(value, list | tuple):
-            for item in value:
-                check(item)
-
-    check(document)
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    _check_types(dict(document))
+    return _ENCODER.encode(document).encode("utf-8")
 
 
 def event_hash(document_bytes: bytes) -> str:

@@ -1,0 +1,113 @@
+"""Cost of the evidence log, against a bare SHA-256 of the same event (docs/benchmarks.md).
+
+Run: .venv/bin/python -m bench.bench_evidence   (about 20 s)
+
+Three figures, each from this one run:
+
+1. In memory, per event, amortised over a 10,000-event batch: canonical JSON + SHA-256
+   of the event (append), the batch's Merkle tree (batch) and every event's inclusion
+   proof (proof); printed beside a bare SHA-256 of the same canonical document.
+2. With the database (a SQLite file): appending events through ``record_event`` (one
+   query for the previous hash of the subject, one insert), per event.
+3. Certifying a batch of 10,000 pending events: ``certify_pending`` with the embedded
+   authority in process (close the batch, one token, commit), wall time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from notify.clock import FixedClock
+from notify.db import Database, upgrade
+from notify.evidence.batches import batch_leaves, certify_pending
+from notify.evidence.log import canonical_json, format_instant, record_event
+from notify.evidence.models import EventTag
+from timestamp.authority import Authority
+from timestamp.client import EmbeddedClient
+from timestamp.merkle import MerkleTree
+from timestamp.oids import TEST_POLICY
+from timestamp.pki import generate_authority
+from timestamp.serials import CounterSerials
+
+BATCH = 10_000
+START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def _document(i: int) -> dict:
+    return {"subject": f"decision:SNPC-2026-{i:06d}", "seq": 1, "tag": "deposited",
+            "actor": "api:snpc", "at": format_instant(START), "prev": None,
+            "data": {"channel": "online", "routing_policy": "routing_stage_by_post/1",
+                     "content_sha256": "ab" * 32, "letter_sha256": "cd" * 32}}
+
+
+def best_of(repeats: int, fn) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        began = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - began)
+    return best
+
+
+def in_memory() -> None:
+    documents = [_document(i) for i in range(BATCH)]
+    encoded = [canonical_json(d) for d in documents]
+
+    def bare() -> None:
+        for body in encoded:
+            hashlib.sha256(body).digest()
+
+    def pipeline() -> None:
+        hashes = [hashlib.sha256(canonical_json(d)).digest() for d in documents]
+        tree = MerkleTree(batch_leaves(bytes(32), hashes))
+        for index in range(1, tree.size):
+            tree.proof(index)
+
+    sha = best_of(5, bare) / BATCH * 1e6
+    full = best_of(5, pipeline) / BATCH * 1e6
+    print(f"in memory, per event: append+batch+proof {full:6.2f} µs   "
+          f"bare SHA-256 {sha:5.2f} µs   ratio {full / sha:5.1f}x   (target ≤ 20 µs)")
+
+
+def with_database() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        upgrade(url)
+        db = Database.from_url(url)
+        clock = FixedClock(START)
+        began = time.perf_counter()
+        with db.unit_of_work() as uow:
+            for i in range(BATCH):
+                record_event(uow.session, subject=f"decision:SNPC-2026-{i:06d}",
+                             tag=EventTag.DEPOSITED, actor="api:snpc", at=clock.now(),
+                             data=_document(i)["data"])
+            uow.commit()
+        append = (time.perf_counter() - began) / BATCH * 1e6
+        print(f"SQLite, record_event per event: {append:6.1f} µs "
+              f"(one SELECT of the subject's last hash + one INSERT)")
+
+        files = generate_authority(now=START - timedelta(days=1))
+        authority = Authority.from_files(files, policy_oid=TEST_POLICY, serials=CounterSerials(),
+                                         clock=clock.now)
+        client = EmbeddedClient(authority, trust_anchors=[files.root])
+        began = time.perf_counter()
+        report = certify_pending(db, client, clock, max_size=BATCH)
+        elapsed = time.perf_counter() - began
+        assert (report.closed, report.certified) == (1, 1), report
+        print(f"SQLite, certify a batch of {BATCH} events: {elapsed * 1000:6.0f} ms "
+              f"(target < 1000 ms)")
+        db.engine.dispose()
+
+
+def main() -> None:
+    print("== evidence log ==")
+    in_memory()
+    with_database()
+
+
+if __name__ == "__main__":
+    main()
