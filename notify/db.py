@@ -66,7 +66,11 @@ def _configure_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, a busy timeout, and transactions SQLAlchemy really controls.
 
     pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; we turn it
-    off and emit BEGIN ourselves (SQLAlchemy's documented recipe).
+    off and emit BEGIN ourselves (SQLAlchemy's documented recipe). It is ``BEGIN
+    IMMEDIATE``: a deferred transaction that reads then writes fails at once with
+    "database is locked" when another process writes meanwhile (the busy timeout
+    does not apply to that upgrade), which the web app and the scheduler would hit.
+    Writers queue instead; WAL readers are not blocked.
     """
 
     @event.listens_for(engine, "connect")
@@ -81,7 +85,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:

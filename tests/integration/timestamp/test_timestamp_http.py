@@ -94,3 +94,17 @@ def test_untrusted_tsa_is_not_retried(tsa_url, tsa_files):
     with pytest.raises(VerificationError) as caught:
         client.timestamp(DIGEST)
     assert caught.value.reason == "chain" and waits == []
+
+
+def test_http_error_is_unavailable(tsa_files):
+    def failing(environ, start_response):
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [b"maintenance"]
+
+    url, stop = serve_in_thread(failing)
+    try:
+        client = RemoteClient(url + "/tsa", [tsa_files.root], retries=0)
+        with pytest.raises(TimestampUnavailable, match="HTTP 503"):
+            client.timestamp(DIGEST)
+    finally:
+        stop()

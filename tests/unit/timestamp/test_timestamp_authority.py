@@ -283,3 +283,19 @@ def test_certificates_pem(ec_authority, ec_files):
         ec_files.tsa,
         ec_files.root,
     ]
+
+
+@settings(max_examples=300)
+@given(st.integers(0, 2**16), st.integers(1, 255))
+def test_respond_never_raises_on_a_changed_byte(ec_files, where, mask):
+    authority = Authority.from_files(
+        ec_files,
+        policy_oid=oids.TEST_POLICY,
+        serials=CounterSerials(),
+        clock=lambda: ISSUED_AT,
+    )
+    valid = request(nonce=77, policy=oids.TEST_POLICY)
+    position = where % len(valid)
+    changed = valid[:position] + bytes([valid[position] ^ mask]) + valid[position + 1 :]
+    status, _ = status_of(authority.respond(changed))
+    assert status in ("granted", "rejection")

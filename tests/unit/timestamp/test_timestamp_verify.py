@@ -10,6 +10,8 @@ from asn1crypto import algos, cms, tsp
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.x509.oid import ExtendedKeyUsageOID
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from timestamp import authority as authority_module
 from timestamp import der, oids
@@ -330,3 +332,29 @@ def test_rsa_pss_signature_is_accepted(generated, clock, data, digest):
         signed, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=20), hashes.SHA256()
     )
     fails("signature", authority.timestamp(digest), data=data, trust_anchors=[files.root])
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 2**16), st.integers(1, 255))
+def test_a_changed_byte_never_proves_something_else(
+    ec_authority, ec_files, data, digest, where, mask
+):
+    """Any one-byte change is refused with a VerificationError, never another exception.
+
+    A few unsigned bytes (e.g. SignedData.version) can change without changing what the
+    token proves; then the verified facts must be exactly those of the original.
+    """
+    token = ec_authority.timestamp(digest, nonce=5)
+    original = verify_token(token, data=data, nonce=5, trust_anchors=[ec_files.root])
+    position = where % len(token)
+    changed = token[:position] + bytes([token[position] ^ mask]) + token[position + 1 :]
+    try:
+        verified = verify_token(changed, data=data, nonce=5, trust_anchors=[ec_files.root])
+    except VerificationError:
+        return
+    assert (verified.gen_time, verified.serial, verified.digest, verified.signer) == (
+        original.gen_time,
+        original.serial,
+        original.digest,
+        original.signer,
+    )
