@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from werkzeug.serving import run_simple
 
 from notify.demo.mailcatcher import start_catcher
 
@@ -38,6 +39,10 @@ def _banner(url: str, credentials: Path | None) -> str:
     return "\n".join(lines)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def serve(app: Flask, host: str, port: int, credentials: Path | None) -> None:
     settings = app.extensions["notify"].settings
     catcher = start_catcher(settings.mail_catcher_path, settings.smtp_host, settings.smtp_port)
@@ -45,8 +50,12 @@ def serve(app: Flask, host: str, port: int, credentials: Path | None) -> None:
                                  env=os.environ.copy())
     url = f"http://{host}:{port}"
     click.echo(_banner(url, credentials))
+    # SIGTERM (a supervisor, `kill`) stops everything too, like Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        app.run(host=host, port=port, debug=False, use_reloader=False)
+        # Flask's app.run() refuses to run inside a `flask` CLI command; werkzeug's
+        # server is what it would use anyway.
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     except KeyboardInterrupt:
         pass
     finally:
