@@ -3,8 +3,9 @@
 
 from notify.accounts.models import Account, ActivationCode, EmailToken, Holder, LoginFailure
 from notify.db import Base
+from notify.decisions.models import ApiToken, Decision, PostalBatch
 from notify.evidence.models import Event, EvidenceBatch
 from notify.mail.models import OutboxMessage
 
-__all__ = ["Account", "ActivationCode", "Base", "EmailToken", "Event", "EvidenceBatch", "Holder",
-           "LoginFailure", "OutboxMessage"]
+__all__ = ["Account", "ActivationCode", "ApiToken", "Base", "Decision", "EmailToken", "Event",
+           "EvidenceBatch", "Holder", "LoginFailure", "OutboxMessage", "PostalBatch"]

@@ -26,6 +26,8 @@ from notify.legal.territories import Territory
 REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")
 LICENCE_NUMBER = re.compile(r"^[0-9A-Z]{12}$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_DECISIONS = 10_000
+"""Decisions in one deposit request."""
 PLACE_MAX = 200
 DESCRIPTION_MAX = 1000
 
@@ -183,8 +185,11 @@ def item_reference(raw: object) -> str | None:
     return None
 
 
-def parse_item(raw: object, now: datetime) -> tuple[DecisionContent | None, list[Problem]]:
+def parse_item(raw: object, latest: date) -> tuple[DecisionContent | None, list[Problem]]:
     """Check types, required fields, formats and dates of one deposited item.
+
+    ``latest`` is the latest date allowed (``latest_legal_date(now)``, computed once
+    per deposit: time-zone conversions are the dearest part of parsing).
 
     Returns the normalised content, or ``None`` with every problem found. Checks:
     every required field present and of its type, no unknown field; a withdrawal
@@ -194,7 +199,7 @@ def parse_item(raw: object, now: datetime) -> tuple[DecisionContent | None, list
     problems: list[Problem] = []
     if not isinstance(raw, dict):
         return None, [Problem("", "objet JSON attendu pour chaque décision")]
-    reader = _Reader(problems, latest_legal_date(now))
+    reader = _Reader(problems, latest)
     for name in raw:
         if name not in FIELDS:
             reader.problem(name, "champ inconnu")

@@ -1,0 +1,319 @@
+"""The letter of a decision, as a PDF rendered deterministically from the decision.
+
+The same decision always gives the same bytes: the PDF's creation date is the date of
+the decision (not the time of rendering), there is no random identifier, and the
+letter says nothing that changes after the deposit (the notification date and the
+appeal deadline are shown beside it on the holder's page: ``notification_line`` and
+``appeal_deadline_line``). Its SHA-256 is recorded in the ``deposited`` event, so the
+letter the holder opens, or the print house prints, can be checked against it. The
+bytes depend on the fpdf2 version: a change of version is a change of letter, to be
+checked against the recorded hashes before deploying.
+
+Fonts: the PDF core font Helvetica with WinAnsiEncoding (fpdf2 declares it; text is
+encoded as Windows-1252), which covers every French letter including « œ », « Œ »,
+« ’ », guillemets and the euro sign. The few characters outside it (narrow no-break
+space, non-breaking hyphen, arrows…) are transliterated by ``pdf_text``; anything
+still unknown is decomposed (accents dropped) or, last resort, replaced by « ? ».
+No font file is shipped.
+
+Lines are wrapped here with the core font's metrics and drawn with ``FPDF.text``:
+fpdf2's ``multi_cell`` costs about a millisecond per paragraph, which a deposit of
+10,000 decisions cannot afford.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from fpdf import FPDF
+
+from notify.legal.points import DecisionKind, OffenceClass, RestorationBasis
+from notify.legal.routing import Channel
+from notify.web.formatting import date_fr, datetime_fr
+
+LETTER_VERSION = "lettre-decision/1"
+"""Changes whenever the wording or the layout changes (recorded in the deposit event)."""
+
+PAGE_WIDTH = 210.0
+MARGIN = 20.0
+TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+PAGE_BOTTOM = 297.0 - 20.0
+FONT = "Helvetica"
+SIZE = 10.5
+LEADING = 5.0
+
+_REPLACEMENTS = {
+    "\u202f": "\u00a0",  # espace fine insécable -> espace insécable
+    "\u2009": " ",
+    "\u2011": "-",
+    "\u2010": "-",
+    "\u2212": "-",
+    "\u2192": "->",
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u2153": "1/3",
+    "\u2154": "2/3",
+}
+
+_CLASS_LABELS = {
+    OffenceClass.C1: "contravention de 1re classe",
+    OffenceClass.C2: "contravention de 2e classe",
+    OffenceClass.C3: "contravention de 3e classe",
+    OffenceClass.C4: "contravention de 4e classe",
+    OffenceClass.C5: "contravention de 5e classe",
+    OffenceClass.DELIT: "délit",
+}
+
+_BASIS_LABELS = {
+    RestorationBasis.TWO_YEARS: (
+        "article L. 223-6, premier alinéa, du code de la route : aucune nouvelle "
+        "infraction ayant donné lieu à retrait de points pendant deux ans"),
+    RestorationBasis.THREE_YEARS: (
+        "article L. 223-6, premier alinéa, du code de la route : aucune nouvelle "
+        "infraction ayant donné lieu à retrait de points pendant trois ans, l'une des "
+        "infractions étant un délit ou une contravention de 4e ou 5e classe"),
+    RestorationBasis.SINGLE_POINT: (
+        "article L. 223-6, deuxième alinéa, du code de la route : réattribution du point "
+        "retiré pour une contravention des quatre premières classes, après six mois "
+        "sans nouvelle infraction"),
+    RestorationBasis.TEN_YEARS: (
+        "article L. 223-6, troisième alinéa, du code de la route : réattribution des "
+        "points retirés pour une contravention des quatre premières classes, dix ans "
+        "après la date à laquelle la condamnation est devenue définitive"),
+    RestorationBasis.STAGE: (
+        "articles L. 223-6, quatrième alinéa, et R. 223-8 du code de la route : stage de "
+        "sensibilisation à la sécurité routière"),
+}
+
+
+def pdf_text(text: str) -> str:
+    """``text`` made printable with a core font (Windows-1252), see the module docstring."""
+    try:
+        text.encode("cp1252")
+        return text
+    except UnicodeEncodeError:
+        return "".join(_printable(char) for char in text)
+
+
+def _printable(char: str) -> str:
+    char = _REPLACEMENTS.get(char, char)
+    if _encodable(char):
+        return char
+    decomposed = unicodedata.normalize("NFKD", char)
+    kept = "".join(c for c in decomposed if _encodable(c) and not unicodedata.combining(c))
+    return kept or "?"
+
+
+def _encodable(char: str) -> bool:
+    try:
+        char.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class LetterFacts:
+    """Everything the letter says; nothing that changes after the deposit."""
+
+    reference: str
+    licence_number: str
+    kind: str
+    points: int
+    balance_after: int
+    decided_on: date
+    probationary: bool
+    channel: str
+    offence_date: date | None = None
+    offence_place: str | None = None
+    offence_description: str | None = None
+    offence_class: str | None = None
+    restoration_basis: str | None = None
+
+    @classmethod
+    def of(cls, decision, licence_number: str) -> LetterFacts:
+        """From a stored ``Decision`` (whose content has not been purged)."""
+        if decision.content_purged_at is not None:
+            raise ValueError(f"the content of decision {decision.reference} was purged")
+        return cls(
+            reference=decision.reference, licence_number=licence_number, kind=decision.kind,
+            points=decision.points, balance_after=decision.balance_after,
+            decided_on=decision.decided_on, probationary=decision.probationary,
+            channel=decision.channel, offence_date=decision.offence_date,
+            offence_place=decision.offence_place,
+            offence_description=decision.offence_description,
+            offence_class=decision.offence_class, restoration_basis=decision.restoration_basis)
+
+
+def _points(n: int) -> str:
+    return f"{n} point{'s' if n > 1 else ''}"
+
+
+def letter_sections(facts: LetterFacts) -> list[tuple[str, str]]:
+    """The letter as (style, text) pairs: ``title``, ``heading``, ``strong`` or ``text``.
+
+    Also meant for the holder's HTML page, so that it shows the very words of the PDF.
+    """
+    withdrawal = DecisionKind(facts.kind) is DecisionKind.WITHDRAWAL
+    title = "Retrait de points" if withdrawal else "Reconstitution de points"
+    parts: list[tuple[str, str]] = [
+        ("strong", "RÉPUBLIQUE FRANÇAISE"),
+        ("text", "Ministère de l'Intérieur et des Outre-mer"),
+        ("text", "Fichier national du permis de conduire"),
+        ("text", ""),
+        ("title", f"{title} : décision du {date_fr(facts.decided_on)}"),
+        ("text", f"Référence de la décision : {facts.reference}"),
+        ("text", f"Numéro du permis de conduire : {facts.licence_number}"
+                 + (" (permis probatoire)" if facts.probationary else "")),
+        ("heading", "Décision"),
+    ]
+    if withdrawal:
+        offence_class = _CLASS_LABELS[OffenceClass(facts.offence_class)]
+        withdrawn = "sont retirés" if facts.points > 1 else "est retiré"
+        parts += [
+            ("text", f"La réalité de l'infraction suivante étant établie, "
+                     f"{_points(facts.points)} {withdrawn}"
+                     f" du nombre de points affecté à votre permis de conduire, en application "
+                     f"des articles L. 223-1 à L. 223-3 du code de la route."),
+            ("text", f"Infraction : {facts.offence_description} ({offence_class}), commise le "
+                     f"{date_fr(facts.offence_date)} à {facts.offence_place}."),
+        ]
+    else:
+        parts += [
+            ("text", f"{_points(facts.points)} "
+                     f"{'sont reconstitués' if facts.points > 1 else 'est reconstitué'} sur "
+                     f"votre permis de conduire."),
+            ("text", "Fondement : " + _BASIS_LABELS[RestorationBasis(facts.restoration_basis)]
+                     + "."),
+        ]
+    parts.append(("strong", f"Solde de votre permis après cette décision : "
+                            f"{_points(facts.balance_after)}."))
+    if withdrawal and facts.balance_after <= 6:
+        parts.append(("text", "Votre solde est de six points ou moins. Vous pouvez suivre un "
+                              "stage de sensibilisation à la sécurité routière, qui permet de "
+                              "récupérer jusqu'à quatre points, au plus une fois par an "
+                              "(articles L. 223-6 et R. 223-8 du code de la route)."))
+    parts.append(("heading", "Notification"))
+    if facts.channel == Channel.ONLINE:
+        parts.append(("text", "Cette décision est mise à disposition sur votre compte personnel "
+                              "du téléservice. Elle est réputée vous avoir été notifiée à la "
+                              "date à laquelle vous l'avez consultée pour la première fois ou, à "
+                              "défaut de consultation dans un délai de quinze jours à compter de "
+                              "sa mise à disposition, à l'issue de ce délai (article R. 223-3-1 "
+                              "III du code de la route). La date de notification figure sur "
+                              "votre compte personnel, à côté de la décision."))
+    elif facts.channel == Channel.POSTAL_REGISTERED:
+        parts.append(("text", "Cette décision vous est notifiée par lettre recommandée avec "
+                              "demande d'avis de réception (article R. 223-3 III du code de la "
+                              "route)."))
+    else:
+        parts.append(("text", "Cette décision vous est notifiée par lettre simple (article "
+                              "R. 223-3 III du code de la route)."))
+    parts += [
+        ("heading", "Voies et délais de recours"),
+        ("text", "Si vous entendez contester cette décision, vous pouvez, dans un délai de "
+                 "deux mois à compter de sa notification :"),
+        ("text", "- former un recours gracieux auprès du ministre de l'Intérieur, ou un "
+                 "recours hiérarchique ; ce recours interrompt le délai du recours "
+                 "contentieux, qui court à nouveau à compter de la réponse, une absence de "
+                 "réponse pendant deux mois valant rejet ;"),
+        ("text", "- former un recours contentieux devant le tribunal administratif dans le "
+                 "ressort duquel se trouve votre résidence (articles R. 421-1 et R. 421-5 du "
+                 "code de justice administrative), y compris par l'application Télérecours "
+                 "citoyens (www.telerecours.fr)."),
+        ("text", "Ce délai est augmenté d'un mois si vous résidez outre-mer et de deux mois si "
+                 "vous résidez à l'étranger (article R. 421-7 du code de justice "
+                 "administrative). Ni le jour de la notification ni le jour de l'échéance ne "
+                 "sont comptés ; un délai qui expire un samedi, un dimanche ou un jour férié "
+                 "est prorogé jusqu'au premier jour ouvrable suivant."),
+    ]
+    return parts
+
+
+_STYLES = {"title": ("B", 13.0, 7.0), "heading": ("B", 11.0, 6.0), "strong": ("B", SIZE, LEADING),
+           "text": ("", SIZE, LEADING)}
+
+
+def _wrap(pdf: FPDF, text: str, size: float) -> list[str]:
+    """Greedy wrapping on spaces with the core font's widths (1/1000 em).
+
+    fpdf2 keys the widths by the Latin-1 character of each Windows-1252 byte.
+    """
+    widths = pdf.current_font.cw
+    limit = TEXT_WIDTH * 1000 / (size * 25.4 / 72)
+    space = widths[" "]
+    lines: list[str] = []
+    current: list[str] = []
+    used = 0.0
+    for word in text.encode("cp1252").decode("latin-1").split(" "):
+        width = sum(widths[c] for c in word)
+        if current and used + space + width > limit:
+            lines.append(" ".join(current))
+            current, used = [word], width
+        else:
+            used += (space if current else 0) + width
+            current.append(word)
+    lines.append(" ".join(current))
+    return [line.encode("latin-1").decode("cp1252") for line in lines]
+
+
+def render_letter(facts: LetterFacts) -> bytes:
+    """The PDF of the decision's letter (A4, French). Same ``facts``, same bytes.
+
+    fpdf2's document /ID is a digest of the content and of the creation date, which is
+    the decision's date here: it is as deterministic as the rest.
+    """
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.core_fonts_encoding = "windows-1252"
+    pdf.set_creation_date(datetime.combine(facts.decided_on, time(), tzinfo=UTC))
+    pdf.set_producer(LETTER_VERSION)
+    pdf.set_title(pdf_text(f"Décision {facts.reference}"))
+    pdf.set_lang("fr-FR")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    y = MARGIN + 5
+    for style, text in letter_sections(facts):
+        weight, size, leading = _STYLES[style]
+        pdf.set_font(FONT, weight, size)
+        if style == "heading":
+            y += 3
+        lines = _wrap(pdf, pdf_text(text), size) if text else [""]
+        for line in lines:
+            if y > PAGE_BOTTOM:
+                pdf.add_page()
+                y = MARGIN + 5
+            if line:
+                pdf.text(MARGIN, y, line)
+            y += leading
+    return bytes(pdf.output())
+
+
+def letter_sha256(facts: LetterFacts) -> str:
+    return hashlib.sha256(render_letter(facts)).hexdigest()
+
+
+def notification_line(notified_at: datetime | None, notified_on: date | None,
+                      basis: str | None, territory: str = "metropole") -> str:
+    """The line shown with a notified decision (R. 223-3-1 III), in the holder's time.
+
+    « Notifiée le 3 décembre 2026 (première consultation, horodatée le 3 décembre 2026 à
+    14:02:11) » or « Réputée notifiée le 7 décembre 2026 (fin du délai de quinze jours) »;
+    an empty string while the decision is not notified.
+    """
+    if notified_at is None or notified_on is None or basis is None:
+        return ""
+    if basis == "consultation":
+        return (f"Notifiée le {date_fr(notified_on)} (première consultation, horodatée le "
+                f"{datetime_fr(notified_at, territory)})")
+    return f"Réputée notifiée le {date_fr(notified_on)} (fin du délai de quinze jours)"
+
+
+def appeal_deadline_line(deadline: date | None) -> str:
+    """« Vous pouvez former un recours contentieux jusqu'au 4 février 2027 inclus. »"""
+    if deadline is None:
+        return ""
+    return (f"Vous pouvez former un recours contentieux jusqu'au {date_fr(deadline)} inclus "
+            "(articles R. 421-1, R. 421-5 et R. 421-7 du code de justice administrative).")

@@ -1,0 +1,429 @@
+"""Decisions: deposit, the depositor's view, making available. Operations flush only.
+
+Deposit (R. 223-3-1 I and II): each decision is checked, routed to exactly one channel
+(``notify.legal.routing.route``), stored with its ``deposited`` event, and answered
+about in request order. A deposit of many decisions costs a few queries whatever its
+size: holders, accounts, existing references and latest balances are read with IN
+queries of at most 500 values, and decisions and events are inserted in bulk.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from notify.accounts.models import Account, Holder
+from notify.decisions.content import (
+    DecisionContent,
+    item_reference,
+    latest_legal_date,
+    parse_item,
+)
+from notify.decisions.evidence import record_first_events
+from notify.decisions.letters import LETTER_VERSION, LetterFacts, letter_sha256
+from notify.decisions.models import Decision, DecisionState, subject_of
+from notify.errors import NotFound
+from notify.evidence.log import format_instant, record_event
+from notify.evidence.models import Event, EventTag, EvidenceBatch
+from notify.legal.points import Problem, check_decision
+from notify.legal.policies import DEFAULT_ROUTING_POLICY, RoutingPolicy
+from notify.legal.routing import Channel, DecisionFacts, route
+from notify.mail.models import OutboxMessage
+from notify.mail.outbox import enqueue
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500
+
+ALERT_SUBJECT = "Une nouvelle décision est disponible dans votre espace"
+
+
+class Outcome:
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+@dataclass
+class ItemResult:
+    """The answer about one deposited item."""
+
+    reference: str | None
+    outcome: str
+    channel: str | None = None
+    errors: list[Problem] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {"reference": self.reference, "outcome": self.outcome}
+        if self.channel is not None:
+            answer["channel"] = self.channel
+        answer["errors"] = [{"field": p.field, "message": p.message} for p in self.errors]
+        return answer
+
+
+def _chunks(values: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+# --- the holder's balance before a decision ------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class _Known:
+    """A decision known for a holder: ordered by decision date, then deposit order."""
+
+    decided_on: date
+    rank: int
+    balance: int
+
+
+class _Balances:
+    """The holder's balance before each deposited decision.
+
+    The previous balance is that of the holder's latest decision dated on or before the
+    new one (ties: the one deposited last), among stored decisions and those accepted
+    earlier in the same request. It is what ``check_decision`` compares against: a
+    withdrawal must lower it by its points, a restoration raise it.
+    """
+
+    def __init__(self, session: Session, holder_ids: list[int]) -> None:
+        self.session = session
+        self.latest: dict[int, _Known] = {}
+        self.accepted: dict[int, list[_Known]] = defaultdict(list)
+        for chunk in _chunks(holder_ids):
+            ranked = (
+                select(Decision.holder_id, Decision.decided_on, Decision.balance_after,
+                       func.row_number().over(
+                           partition_by=Decision.holder_id,
+                           order_by=(Decision.decided_on.desc(), Decision.id.desc()),
+                       ).label("n"))
+                .where(Decision.holder_id.in_(chunk), Decision.balance_after.is_not(None))
+                .subquery()
+            )
+            for holder_id, decided_on, balance, _n in session.execute(
+                    select(ranked).where(ranked.c.n == 1)):
+                self.latest[holder_id] = _Known(decided_on, 0, balance)
+
+    def before(self, holder_id: int, decided_on: date) -> int | None:
+        latest = self.latest.get(holder_id)
+        if latest is None:
+            return None
+        if decided_on >= latest.decided_on:
+            return latest.balance
+        # A decision older than the latest known one: rare, answered by its own query.
+        candidates = [k for k in self.accepted[holder_id] if k.decided_on <= decided_on]
+        stored = self.session.execute(
+            select(Decision.decided_on, Decision.balance_after)
+            .where(Decision.holder_id == holder_id, Decision.decided_on <= decided_on,
+                   Decision.balance_after.is_not(None))
+            .order_by(Decision.decided_on.desc(), Decision.id.desc()).limit(1)
+        ).first()
+        if stored is not None:
+            candidates.append(_Known(stored.decided_on, 0, stored.balance_after))
+        return max(candidates).balance if candidates else None
+
+    def accept(self, holder_id: int, decided_on: date, rank: int, balance: int) -> None:
+        known = _Known(decided_on, rank, balance)
+        self.accepted[holder_id].append(known)
+        if holder_id not in self.latest or known > self.latest[holder_id]:
+            self.latest[holder_id] = known
+
+
+# --- deposit ------------------------------------------------------------------------
+
+
+def _conflict(reference: str) -> ItemResult:
+    return ItemResult(reference, Outcome.REJECTED, errors=[Problem(
+        "reference", "référence déjà utilisée pour une décision au contenu différent")])
+
+
+def deposit(
+    session: Session,
+    items: Sequence[Any],
+    *,
+    depositor: str,
+    now: datetime,
+    routing_policy: RoutingPolicy = DEFAULT_ROUTING_POLICY,
+    letter_hash=letter_sha256,
+) -> list[ItemResult]:
+    """Deposit ``items`` (decoded JSON objects) for the token ``depositor``.
+
+    Valid items are stored and answered ``accepted`` with their channel; an item whose
+    reference is already stored with the same content is a ``duplicate`` answered as
+    the first time; invalid items, and a known reference with another content, are
+    ``rejected`` with every problem found. Nothing is committed here: the caller
+    commits the whole deposit at once, so a database failure loses none of it or all.
+
+    ``letter_hash`` renders the letter and returns its SHA-256 (a parameter so that the
+    benchmark can measure the deposit with and without rendering).
+    """
+    latest = latest_legal_date(now)
+    parsed: list[tuple[DecisionContent | None, list[Problem]]] = [
+        parse_item(raw, latest) for raw in items]
+    contents = [content for content, _ in parsed if content is not None]
+
+    holders: dict[str, tuple[int, str]] = {}
+    licences = sorted({c.licence_number for c in contents})
+    for chunk in _chunks(licences):
+        for holder_id, licence, territory in session.execute(
+                select(Holder.id, Holder.licence_number, Holder.territory)
+                .where(Holder.licence_number.in_(chunk))):
+            holders[licence] = (holder_id, territory)
+    holder_ids = sorted({holder_id for holder_id, _ in holders.values()})
+    accounts: dict[int, Account] = {}
+    for chunk in _chunks(holder_ids):
+        for account in session.scalars(select(Account).where(Account.holder_id.in_(chunk))):
+            accounts[account.holder_id] = account
+    stored: dict[str, tuple[str, str]] = {}
+    references = sorted({c.reference for c in contents})
+    for chunk in _chunks(references):
+        for reference, sha, channel in session.execute(
+                select(Decision.reference, Decision.content_sha256, Decision.channel)
+                .where(Decision.reference.in_(chunk))):
+            stored[reference] = (sha, channel)
+    balances = _Balances(session, holder_ids)
+
+    results: list[ItemResult] = []
+    accepted: list[tuple[DecisionContent, int, Any, str]] = []
+    for rank, (raw, (content, problems)) in enumerate(zip(items, parsed, strict=True), 1):
+        if content is None:
+            results.append(ItemResult(item_reference(raw), Outcome.REJECTED, errors=problems))
+            continue
+        sha = content.sha256
+        if content.reference in stored:
+            stored_sha, channel = stored[content.reference]
+            results.append(ItemResult(content.reference, Outcome.DUPLICATE, channel)
+                           if stored_sha == sha else _conflict(content.reference))
+            continue
+        holder = holders.get(content.licence_number)
+        problems = []
+        if holder is None:
+            problems.append(Problem("licence_number",
+                                    "numéro de permis inconnu du fichier des titulaires"))
+        previous = balances.before(holder[0], content.decided_on) if holder else None
+        problems += check_decision(content.kind, content.points, content.balance_after,
+                                   content.probationary, previous_balance=previous,
+                                   restoration_basis=content.restoration_basis)
+        if problems:
+            results.append(ItemResult(content.reference, Outcome.REJECTED, errors=problems))
+            continue
+        holder_id, _territory = holder
+        account = accounts.get(holder_id)
+        routing = route(
+            DecisionFacts(kind=content.kind, points=content.points,
+                          balance_after=content.balance_after,
+                          probationary=content.probationary,
+                          restoration_basis=content.restoration_basis),
+            account_open=account.is_open_at(now) if account else False,
+            policy=routing_policy,
+        )
+        balances.accept(holder_id, content.decided_on, rank, content.balance_after)
+        stored[content.reference] = (sha, routing.channel)
+        accepted.append((content, holder_id, routing, sha))
+        results.append(ItemResult(content.reference, Outcome.ACCEPTED, routing.channel))
+
+    _store(session, accepted, depositor=depositor, now=now, letter_hash=letter_hash)
+    return results
+
+
+def _store(session: Session, accepted, *, depositor: str, now: datetime, letter_hash) -> None:
+    if not accepted:
+        return
+    rows = []
+    events = []
+    for content, holder_id, routing, sha in accepted:
+        offence = content.offence
+        row = {
+            "reference": content.reference, "holder_id": holder_id, "kind": str(content.kind),
+            "decided_on": content.decided_on, "points": content.points,
+            "balance_after": content.balance_after, "probationary": content.probationary,
+            "offence_date": offence.date if offence else None,
+            "offence_place": offence.place if offence else None,
+            "offence_description": offence.description if offence else None,
+            "offence_class": str(offence.offence_class) if offence else None,
+            "restoration_basis": (str(content.restoration_basis)
+                                  if content.restoration_basis else None),
+            "content_sha256": sha, "channel": str(routing.channel),
+            "routing_reason": routing.reason, "routing_policy": routing.policy_ref,
+            "deposited_at": now, "deposited_by": depositor,
+            "state": (DecisionState.PENDING_CERTIFICATION if routing.channel == Channel.ONLINE
+                      else DecisionState.AWAITING_PRINT).value,
+        }
+        row["letter_sha256"] = letter_hash(LetterFacts(
+            reference=content.reference, licence_number=content.licence_number,
+            kind=row["kind"], points=content.points, balance_after=content.balance_after,
+            decided_on=content.decided_on, probationary=content.probationary,
+            channel=row["channel"], offence_date=row["offence_date"],
+            offence_place=row["offence_place"], offence_description=row["offence_description"],
+            offence_class=row["offence_class"], restoration_basis=row["restoration_basis"]))
+        rows.append(row)
+        events.append((subject_of(content.reference), {
+            "channel": row["channel"],
+            "routing_policy": routing.policy_ref,
+            "content_sha256": sha,
+            "letter_sha256": row["letter_sha256"],
+            "letter_version": LETTER_VERSION,
+        }))
+    event_ids = record_first_events(session, subjects_data=events, tag=EventTag.DEPOSITED,
+                                    actor=f"api:{depositor}", at=now)
+    for row, event_id in zip(rows, event_ids, strict=True):
+        row["deposit_event_id"] = event_id
+    # Core, not ORM, bulk insert: the ORM splits the rows into one statement per run
+    # of rows with the same None columns (withdrawals and restorations alternate).
+    session.execute(insert(Decision.__table__), rows)
+
+
+# --- the depositor's view -----------------------------------------------------------
+
+
+def _instant(value: datetime | None) -> str | None:
+    return format_instant(value) if value is not None else None
+
+
+def decision_status(session: Session, reference: str) -> dict[str, Any]:
+    """What the depositor may know of a decision (``GET /api/v1/decisions/<ref>``)."""
+    decision = session.scalar(select(Decision).where(Decision.reference == reference))
+    if decision is None:
+        raise NotFound(f"Aucune décision déposée sous la référence « {reference} ».")
+    alert = None
+    message = session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == "decision_alert",
+               OutboxMessage.subject_ref == decision.subject)
+        .order_by(OutboxMessage.id.desc()).limit(1))
+    if message is not None:
+        at = message.sent_at
+        if at is None and message.state == "failed":
+            at = session.scalar(
+                select(Event.occurred_at)
+                .where(Event.subject == decision.subject, Event.tag == EventTag.ALERT_FAILED)
+                .order_by(Event.seq.desc()).limit(1))
+        alert = {"state": message.state, "at": _instant(at)}
+    notification = None
+    if decision.notified_at is not None:
+        notification = {"at": _instant(decision.notified_at),
+                        "on": decision.notified_on.isoformat(),
+                        "basis": decision.notification_basis,
+                        "policy": decision.notification_policy}
+    return {
+        "reference": decision.reference,
+        "channel": decision.channel,
+        "state": decision.state,
+        "made_available_at": _instant(decision.made_available_at),
+        "alert": alert,
+        "first_consulted_at": _instant(decision.first_consulted_at),
+        "notification": notification,
+        "appeal_deadline": (decision.appeal_deadline.isoformat()
+                            if decision.appeal_deadline else None),
+    }
+
+
+# --- making available (R. 223-3-1 II and III) ----------------------------------------
+
+
+@dataclass
+class AvailabilityReport:
+    made_available: int = 0
+    alerts_queued: int = 0
+
+
+def make_available(session: Session, *, now: datetime, base_url: str,
+                   limit: int = 500) -> AvailabilityReport:
+    """Make available the online decisions whose deposit event has been certified.
+
+    The making available is the instant certified by the timestamp token of the batch
+    holding the ``deposited`` event (its genTime): the fifteen-day delay of R. 223-3-1
+    III runs from it, not from the time this job runs. While the batch has no token
+    (TSA down), the decision waits and no delay runs. Each decision gets a
+    ``made_available`` event at that instant, and an alert e-mail (R. 223-3-1 II) to
+    the holder's verified address is queued in the same transaction, carrying no
+    detail of the decision.
+
+    Rows are locked ``FOR UPDATE SKIP LOCKED`` (PostgreSQL): two runs at once take
+    different decisions, and a decision already ``available`` is never taken again.
+    Needs an application context (mail templates).
+    """
+    report = AvailabilityReport()
+    rows = session.execute(
+        select(Decision, EvidenceBatch.gen_time, EvidenceBatch.seq)
+        .join(Event, Event.id == Decision.deposit_event_id)
+        .join(EvidenceBatch, EvidenceBatch.id == Event.batch_id)
+        .where(Decision.state == DecisionState.PENDING_CERTIFICATION,
+               Decision.channel == Channel.ONLINE,
+               EvidenceBatch.token.is_not(None), EvidenceBatch.gen_time.is_not(None))
+        .order_by(Decision.id)
+        .limit(limit)
+        .with_for_update(of=Decision, skip_locked=True)
+    ).all()
+    if not rows:
+        return report
+    holder_ids = sorted({decision.holder_id for decision, _, _ in rows})
+    accounts: dict[int, Account] = {}
+    for chunk in _chunks(holder_ids):
+        for account in session.scalars(select(Account).where(Account.holder_id.in_(chunk))):
+            accounts[account.holder_id] = account
+    link = base_url.rstrip("/") + "/decisions"
+    for decision, gen_time, batch_seq in rows:
+        decision.state = DecisionState.AVAILABLE
+        decision.made_available_at = gen_time
+        record_event(session, subject=decision.subject, tag=EventTag.MADE_AVAILABLE,
+                     actor="system", at=gen_time,
+                     data={"evidence_batch": batch_seq, "letter_sha256": decision.letter_sha256})
+        report.made_available += 1
+        account = accounts.get(decision.holder_id)
+        if account is not None and account.email_verified_at is not None:
+            enqueue(session, kind="decision_alert", to=account.email,
+                    subject=ALERT_SUBJECT, template="decision_alert",
+                    now=now,
+                    subject_ref=decision.subject, link=link)
+            report.alerts_queued += 1
+        else:
+            log.warning("decision %s made available without an alert: no verified address",
+                        decision.reference)
+    session.flush()
+    return report
+
+
+# --- hooks for the holder's side ----------------------------------------------------
+
+
+def decisions_of_holder(session: Session, holder_id: int) -> list[Decision]:
+    """The decisions the holder may see on his account, newest first.
+
+    Only online decisions that have been made available: a decision waiting for
+    certification does not exist for the holder yet (R. 223-3-1 III), and postal ones
+    are notified on paper.
+    """
+    return list(session.scalars(
+        select(Decision)
+        .where(Decision.holder_id == holder_id, Decision.channel == Channel.ONLINE,
+               Decision.made_available_at.is_not(None))
+        .order_by(Decision.made_available_at.desc(), Decision.id.desc())))
+
+
+def decision_of_holder(session: Session, holder_id: int, reference: str) -> Decision:
+    """One of the holder's visible decisions; ``NotFound`` for anyone else's (the same
+    answer as for a reference that does not exist, so as not to tell them apart)."""
+    decision = session.scalar(
+        select(Decision)
+        .where(Decision.reference == reference, Decision.holder_id == holder_id,
+               Decision.channel == Channel.ONLINE, Decision.made_available_at.is_not(None)))
+    if decision is None:
+        raise NotFound("Cette décision n'existe pas ou n'est pas disponible sur votre compte.")
+    return decision
+
+
+def current_balance(session: Session, holder_id: int) -> int | None:
+    """The balance left by the holder's latest decision (by decision date, then deposit)."""
+    return session.scalar(
+        select(Decision.balance_after)
+        .where(Decision.holder_id == holder_id, Decision.balance_after.is_not(None))
+        .order_by(Decision.decided_on.desc(), Decision.id.desc()).limit(1))
