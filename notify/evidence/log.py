@@ -54,6 +54,27 @@ def format_instant(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def event_row(*, subject: str, seq: int, prev_hash: str | None, tag: EventTag, actor: str,
+              at: datetime, data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The column values of one event: its canonical document and that document's hash.
+
+    The one definition of an event's form; ``record_event`` and the bulk writers (a
+    deposit of thousands, the deemed-notification job) all build rows with it.
+    """
+    body = canonical_json({
+        "subject": subject,
+        "seq": seq,
+        "tag": str(tag),
+        "actor": actor,
+        "at": format_instant(at),
+        "data": dict(data or {}),
+        "prev": prev_hash,
+    })
+    return {"subject": subject, "seq": seq, "tag": str(tag), "actor": actor,
+            "occurred_at": at, "document": body.decode("utf-8"), "prev_hash": prev_hash,
+            "hash": event_hash(body)}
+
+
 def record_event(
     session: Session,
     *,
@@ -74,28 +95,12 @@ def record_event(
         .order_by(Event.seq.desc())
         .limit(1)
     ).first()
-    seq = previous.seq + 1 if previous else 1
-    prev_hash = previous.hash if previous else None
-    document = {
-        "subject": subject,
-        "seq": seq,
-        "tag": str(tag),
-        "actor": actor,
-        "at": format_instant(at),
-        "data": dict(data or {}),
-        "prev": prev_hash,
-    }
-    body = canonical_json(document)
-    event = Event(
+    event = Event(**event_row(
         subject=subject,
-        seq=seq,
-        tag=str(tag),
-        actor=actor,
-        occurred_at=at,
-        document=body.decode("utf-8"),
-        prev_hash=prev_hash,
-        hash=event_hash(body),
-    )
+        seq=previous.seq + 1 if previous else 1,
+        prev_hash=previous.hash if previous else None,
+        tag=tag, actor=actor, at=at, data=data,
+    ))
     session.add(event)
     session.flush()
     return event
