@@ -276,5 +276,13 @@ def demo_serve(host: str, port: int, credentials: Path | None) -> None:
     serve(current_app._get_current_object(), host, port, credentials)
 
 
+# On the group itself, not on app.cli: `notify evidence verify` must run on a legal
+# officer's machine with no settings, database or network; it never loads the app.
+from notify.evidence.cli import evidence, tsa  # noqa: E402
+
+main.add_command(evidence)
+main.add_command(tsa)
+
+
 if __name__ == "__main__":
     main()

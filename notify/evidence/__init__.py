@@ -3,11 +3,8 @@ certified in Merkle batches by RFC 3161 tokens (R. 223-3-1 III)."""
 
 
 def init_app(app) -> None:
-    from notify.evidence.cli import evidence, tsa
     from notify.evidence.views import bp
     from notify.web import csrf
 
     csrf.exempt(bp)
     app.register_blueprint(bp)
-    app.cli.add_command(tsa)
-    app.cli.add_command(evidence)

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from notify.evidence.models import Event, EventTag
 
-
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -4,8 +4,6 @@ import csv
 import json
 from pathlib import Path
 
-import pytest
-
 HEADER = "licence_number,surname,given_names,birth_date,territory,postal_address\n"
 
 

@@ -25,7 +25,10 @@ def test_account_bundle_verifies_offline_against_the_published_chain(notify, tmp
     chain = notify("tsa", "chain").stdout.encode()
     root = x509.load_pem_x509_certificates(chain)[-1]
     (tmp_path / "root.pem").write_bytes(root.public_bytes(Encoding.PEM))
-    result = notify("evidence", "verify", str(bundle), "--trust", str(tmp_path / "root.pem"))
+    # A legal officer's machine: production mode, no settings, no database.
+    offline = {"NOTIFY_MODE": "production", "NOTIFY_INSTANCE_PATH": str(tmp_path / "nowhere")}
+    result = notify("evidence", "verify", str(bundle), "--trust", str(tmp_path / "root.pem"),
+                    extra_env=offline)
     assert "account_opened" in result.stdout
     assert "OK : 4 événement(s) vérifié(s)." in result.stdout
 
