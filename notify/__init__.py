@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from notify.bootstrap import ADAPTER_KEYS, build_services
 from notify.settings import load_settings
@@ -41,6 +42,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         TESTING=settings.mode == "test",
     )
+    if settings.trusted_proxies:
+        # Behind N reverse proxies, take the client's address and scheme from their
+        # X-Forwarded-* headers (throttling per address, HSTS, Secure cookies).
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.extensions["notify"] = build_services(settings, adapters)
     logging.getLogger("notify").setLevel(logging.INFO)
 

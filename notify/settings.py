@@ -72,6 +72,7 @@ class Settings:
     login_window_minutes: int
     outbox_max_attempts: int
     state_brand: bool
+    trusted_proxies: int
     tsa_url: str | None
     tsa_trust_anchors: Path | None
     tsa_policy_oid: str
@@ -278,6 +279,7 @@ def load_settings(
         login_window_minutes=read.integer("login_window_minutes", 15, minimum=1),
         outbox_max_attempts=read.integer("outbox_max_attempts", 8, minimum=1),
         state_brand=read.boolean("state_brand", False),
+        trusted_proxies=read.integer("trusted_proxies", 0),
         tsa_url=tsa_url,
         tsa_trust_anchors=Path(tsa_trust) if tsa_trust else None,
         tsa_policy_oid=read.text("tsa_policy_oid", "1.3.6.1.4.1.99999.1.1") or "",

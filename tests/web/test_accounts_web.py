@@ -263,3 +263,42 @@ def test_error_pages_are_french_html(client):
     assert response.status_code == 404
     page = response.get_data(as_text=True)
     assert "Page introuvable" in page and '<html lang="fr"' in page
+
+
+def test_state_brand_only_when_enabled(app, client, db, clock, smtp_server, timestamp_client,
+                                       tmp_path):
+    assert "République<br>française" not in client.get("/").get_data(as_text=True)
+    from notify import create_app
+
+    branded = create_app({"mode": "test", "instance_path": tmp_path / "b", "database": db,
+                          "clock": clock, "timestamp_client": timestamp_client,
+                          "state_brand": "1"})
+    assert "République<br>française" in branded.test_client().get("/").get_data(as_text=True)
+
+
+def test_behind_a_trusted_proxy_scheme_and_address_come_from_its_headers(
+        db, clock, timestamp_client, tmp_path, open_account):
+    from notify import create_app
+
+    proxied = create_app({"mode": "test", "instance_path": tmp_path / "p", "database": db,
+                          "clock": clock, "timestamp_client": timestamp_client,
+                          "trusted_proxies": 1, "login_max_failures_per_address": 3})
+    client = proxied.test_client()
+    response = client.get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" in response.headers
+    open_account(email="proxy@example.fr")
+    limit = proxied.extensions["notify"].settings.login_max_failures_per_address
+    headers = {"X-Forwarded-For": "203.0.113.7"}
+    for n in range(limit):
+        page = client.get("/connexion").get_data(as_text=True)
+        token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        client.post("/connexion", headers=headers, data={
+            "csrf_token": token, "email": f"nobody{n}@example.fr", "password": "x" * 12})
+    page = client.get("/connexion").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    refused = client.post("/connexion", headers=headers, data={
+        "csrf_token": token, "email": "proxy@example.fr", "password": PASSWORD})
+    assert refused.status_code == 429
+    other = client.post("/connexion", headers={"X-Forwarded-For": "198.51.100.9"}, data={
+        "csrf_token": token, "email": "proxy@example.fr", "password": PASSWORD})
+    assert other.status_code == 302
