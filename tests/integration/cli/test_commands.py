@@ -68,3 +68,18 @@ def test_downgrade_then_upgrade(notify, tmp_path):
     notify("db", "downgrade", "base")
     notify("db", "upgrade")
     assert Path(tmp_path / "instance" / "notify.db").exists()
+
+
+def test_smtp_down_keeps_mail_pending_and_outbox_status_says_why(notify):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = str(s.getsockname()[1])
+    down = {"NOTIFY_SMTP_PORT": closed_port}
+    notify("demo", "load", extra_env=down)
+    notify("jobs", "run-once", extra_env=down)
+    status = notify("outbox", "status", extra_env=down).stdout
+    assert " pending : 3" in status
+    assert "injoignable" in status
+    assert "essais=1" in status
