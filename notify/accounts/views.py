@@ -232,7 +232,8 @@ def reset_password(token: str):
             session.clear()
             flash("Votre mot de passe a été changé. Connectez-vous.", "success")
             return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset_password.html", form=form)
+    return render_template("accounts/new_password.html", form=form,
+                           title="Choisir un nouveau mot de passe")
 
 
 # --- the account --------------------------------------------------------------------
@@ -284,7 +285,8 @@ def change_password():
             flash("Votre mot de passe a été changé. Vos autres sessions ont été fermées.",
                   "success")
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/change_password.html", form=form)
+    return render_template("accounts/new_password.html", form=form,
+                           title="Changer mon mot de passe")
 
 
 @bp.route("/compte/fermeture", methods=["GET", "POST"])
