@@ -34,3 +34,17 @@ class Conflict(DomainError):
 
 class TooManyAttempts(DomainError):
     status = 429
+
+
+class Unauthenticated(DomainError):
+    """No bearer token, or one that is unknown or revoked (the API adds the challenge)."""
+
+    status = 401
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415

@@ -17,9 +17,8 @@ from notify.bootstrap import services
 from notify.decisions import operations as ops
 from notify.decisions import tokens
 from notify.decisions.content import MAX_DECISIONS
-from notify.decisions.errors import PayloadTooLarge, UnsupportedMediaType
 from notify.decisions.openapi import openapi_document
-from notify.errors import Conflict, InvalidInput
+from notify.errors import Conflict, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from notify.web import csrf, db_session
 
 bp = Blueprint("decisions_api", __name__, url_prefix="/api/v1")

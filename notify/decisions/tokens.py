@@ -14,9 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notify.decisions.errors import Unauthenticated
 from notify.decisions.models import ApiToken
-from notify.errors import Conflict, InvalidInput, NotFound
+from notify.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 
 TOKEN_PREFIX = "ntf_"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,47}$")
