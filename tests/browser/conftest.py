@@ -1,0 +1,226 @@
+"""A live notify and a real headless Chromium, driven through Playwright.
+
+The site is the real application (mode "test") on a SQLite file migrated by the real
+Alembic migrations, served by werkzeug in a thread on 127.0.0.1; its e-mails go through
+the real SMTP transport to the loopback aiosmtpd server of ``tests/conftest.py`` when a
+test runs the ``send_outbox`` job. Nothing is rolled back: each test makes its own
+holder, with his own licence number and address.
+
+Chromium is Debian's (``/usr/bin/chromium``), never a browser downloaded by Playwright.
+Without it the tests are skipped, except under CI (``CI=true``) where they fail.
+
+``NOTIFY_BROWSER_SCREENSHOTS=/some/folder`` saves full-page PNGs of the main pages there.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from notify import create_app
+from notify import db as database
+from notify.clock import FixedClock
+from notify.web import DSFR_DIST
+
+CHROMIUM = Path("/usr/bin/chromium")
+# The network of the test machines is closed: nothing may try to reach Google.
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+START = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+PASSWORD = "correct horse battery staple"
+SITE_NAME = "Mes décisions de points"
+
+DSFR_AVAILABLE = (DSFR_DIST / "dsfr.min.css").exists()
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (required under CI)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium_context(tmp_path_factory):
+    """One Chromium for the run, with a fresh profile; each test gets a clean page."""
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed: pip install -e '.[dev]'")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            tmp_path_factory.mktemp("chromium-profile"),
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
+            locale="fr-FR", timezone_id="Europe/Paris",
+            viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(10_000)
+        yield context
+        context.close()
+
+
+# --- the live site ------------------------------------------------------------------
+
+
+@dataclass
+class LiveSite:
+    url: str
+    app: Flask
+    clock: FixedClock
+    _numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def send_mail(self) -> None:
+        """What the scheduler would do next: run the outbox job once."""
+        from notify.jobs import JOBS, run_job
+
+        run_job(self.app, next(job for job in JOBS if job.name == "send_outbox"))
+
+    def new_holder(self, birth_date: date = date(1979, 3, 8)) -> tuple[str, str]:
+        """Import one holder into the register and print his activation code."""
+        from notify.accounts.register import HolderRow, import_holders, issue_activation_codes
+
+        n = next(self._numbers)
+        number = f"8{n:011d}"
+        services = self.app.extensions["notify"]
+        with services.db.unit_of_work() as uow:
+            import_holders(uow.session, [HolderRow(
+                licence_number=number, surname="NAVIGATEUR", given_names="Camille",
+                birth_date=birth_date, territory="metropole",
+                postal_address=f"{n} rue du Test, 75001 Paris")], self.clock.now())
+            codes = {holder.licence_number: code for holder, code, _ in
+                     issue_activation_codes(uow.session, self.clock.now(), timedelta(days=90))}
+            uow.commit()
+        return number, codes[number]
+
+    def open_account(self, email: str, password: str = PASSWORD) -> None:
+        """An account opened through the real operations, without the browser."""
+        from notify.accounts import operations as ops
+
+        number, code = self.new_holder()
+        services = self.app.extensions["notify"]
+        now = self.clock.now()
+        with self.app.app_context(), services.db.unit_of_work() as uow:
+            activation = ops.check_activation(uow.session, number, date(1979, 3, 8), code, now)
+            registration = ops.register(
+                uow.session, activation_id=activation.id, email=email, password=password,
+                accepted_conditions=True, attested_deadlines=True, now=now,
+                settings=services.settings)
+            ops.verify_email(uow.session, registration.verification_token, now,
+                             services.settings)
+            uow.commit()
+
+
+@pytest.fixture(scope="session")
+def live_site(chromium_context, smtp_server, tmp_path_factory):
+    # chromium_context first: without a browser, skip before starting anything.
+    folder = tmp_path_factory.mktemp("live")
+    url = f"sqlite:///{folder / 'notify.db'}"
+    database.upgrade(url)
+    clock = FixedClock(START)
+    # Bind first (ephemeral port), so that the links in e-mails point to this server.
+    server = make_server("127.0.0.1", 0, None, threaded=True)
+    base_url = f"http://127.0.0.1:{server.port}"
+    server.app = create_app({
+        "mode": "test", "instance_path": folder / "instance", "database_url": url,
+        "clock": clock, "smtp_host": "127.0.0.1", "smtp_port": smtp_server.port,
+        "smtp_starttls": False, "base_url": base_url,
+    })
+    thread = threading.Thread(target=server.serve_forever, name="live-notify", daemon=True)
+    thread.start()
+    yield LiveSite(base_url, server.app, clock)
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+    server.app.extensions["notify"].db.engine.dispose()
+
+
+# --- what a visitor does and sees ---------------------------------------------------
+
+
+class Visitor:
+    """A page in Chromium, plus what its console said and the helpers tests share."""
+
+    def __init__(self, page, site: LiveSite, shots: Path | None) -> None:
+        self.page = page
+        self.site = site
+        self.shots = shots
+        self.console: list[str] = []
+        self.failed_requests: list[str] = []
+        page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+        page.on("requestfailed", lambda r: self.failed_requests.append(r.url))
+
+    def goto(self, path_or_url: str):
+        url = path_or_url if path_or_url.startswith("http") else self.site.url + path_or_url
+        return self.page.goto(url)
+
+    @property
+    def main(self):
+        return self.page.locator("main")
+
+    def sees_page(self, title: str, heading: str | re.Pattern) -> None:
+        """The page a person lands on: in French, titled, with a skip link, this heading."""
+        from playwright.sync_api import expect
+
+        page = self.page
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
+        expect(page).to_have_title(f"{title} — {SITE_NAME}")
+        skip = page.get_by_role("link", name="Aller au contenu")
+        expect(skip).to_have_attribute("href", "#contenu")
+        expect(page.locator("#contenu")).to_have_count(1)
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+
+    def tick(self, label: str) -> None:
+        """Tick a DSFR checkbox the way a person does: by its label (the box is drawn
+        by the label, which covers the real input)."""
+        from playwright.sync_api import expect
+
+        self.page.locator("label", has_text=label).click()
+        expect(self.page.get_by_label(label)).to_be_checked()
+
+    def screenshot(self, name: str) -> None:
+        if self.shots is not None:
+            self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+
+    def csp_violations(self) -> list[str]:
+        return [m for m in self.console if "Content Security Policy" in m]
+
+    def errors(self) -> list[str]:
+        return [m for m in self.console if m.startswith(("error:", "pageerror:"))]
+
+    def link_in_mail(self, inbox, to: str, path: str) -> str:
+        [message] = [m for m in inbox.messages if m["To"] == to and path in
+                     m.get_body(("plain",)).get_content()]
+        text = message.get_body(("plain",)).get_content()
+        return re.search(rf"{re.escape(self.site.url)}{path}/\S+", text).group(0)
+
+
+@pytest.fixture
+def visitor(chromium_context, live_site):
+    """A fresh page with no cookies, as for a new person."""
+    chromium_context.clear_cookies()
+    page = chromium_context.new_page()
+    folder = os.environ.get("NOTIFY_BROWSER_SCREENSHOTS")
+    shots = Path(folder) if folder else None
+    if shots is not None:
+        shots.mkdir(parents=True, exist_ok=True)
+    yield Visitor(page, live_site, shots)
+    page.close()
+
+
+@pytest.fixture
+def expect():
+    from playwright.sync_api import expect
+
+    return expect
