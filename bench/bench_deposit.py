@@ -1,7 +1,8 @@
 """Bulk deposit: the API's code path against a raw insert of the same rows.
 
 Measured in the same run, on SQLite (a fresh file) and on PostgreSQL when reachable
-(a throwaway database ``notify_bench``, dropped afterwards):
+(a throwaway database ``notify_bench_<pid>``, dropped afterwards, so that two runs at
+once do not drop each other's):
 
 * raw: one executemany INSERT of N events and one of N decisions, values computed
   beforehand (what the database alone costs);
@@ -43,6 +44,7 @@ from notify.evidence.models import Event  # noqa: E402
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 POSTGRES = os.environ.get("NOTIFY_BENCH_POSTGRES",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+THROWAWAY = f"notify_bench_{os.getpid()}"
 
 
 def seed(db: database.Database, n: int) -> list[str]:
@@ -156,19 +158,19 @@ def postgres_url() -> str | None:
         admin = create_engine(base, isolation_level="AUTOCOMMIT",
                               connect_args={"connect_timeout": 3})
         with admin.connect() as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS notify_bench"))
-            conn.execute(text("CREATE DATABASE notify_bench"))
+            conn.execute(text(f"DROP DATABASE IF EXISTS {THROWAWAY}"))
+            conn.execute(text(f"CREATE DATABASE {THROWAWAY}"))
         admin.dispose()
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         print(f"PostgreSQL not reachable ({type(exc).__name__}): skipped")
         return None
-    return base.set(database="notify_bench").render_as_string(hide_password=False)
+    return base.set(database=THROWAWAY).render_as_string(hide_password=False)
 
 
 def drop_postgres() -> None:
     admin = create_engine(make_url(POSTGRES), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS notify_bench"))
+        conn.execute(text(f"DROP DATABASE IF EXISTS {THROWAWAY}"))
     admin.dispose()
 
 

@@ -277,3 +277,30 @@ def send_mail(app):
 
     job = next(j for j in JOBS if j.name == "send_outbox")
     return lambda: run_job(app, job)
+
+
+@pytest.fixture
+def poppler(tmp_path):
+    """Run a poppler tool (``pdftotext``, ``pdfinfo``) on PDF bytes and return its output.
+
+    An independent PDF reader: it must accept our files silently (poppler repairs a
+    broken file but says so on stderr). Skipped without Debian's poppler-utils, except
+    in CI, which installs it.
+    """
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("poppler-utils is missing in CI (.ci/run installs it)")
+        pytest.skip("poppler-utils is not installed (apt-get install poppler-utils)")
+
+    def run(tool: str, data: bytes, *args: str) -> str:
+        path = tmp_path / "document.pdf"
+        path.write_bytes(data)
+        done = subprocess.run([tool, *args, str(path), *(["-"] if tool == "pdftotext" else [])],
+                              capture_output=True, check=True)
+        assert done.stderr == b""
+        return done.stdout.decode("utf-8")
+
+    return run

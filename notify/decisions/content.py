@@ -38,7 +38,7 @@ REQUIRED = ("reference", "licence_number", "kind", "points", "balance_after", "d
 OFFENCE_FIELDS = ("date", "place", "description", "class")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Offence:
     """The offence behind a withdrawal (L. 223-1): when, where, what, and its class."""
 
@@ -48,7 +48,7 @@ class Offence:
     offence_class: OffenceClass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DecisionContent:
     """One decision as deposited, normalised. Either ``offence`` (a withdrawal) or
     ``restoration_basis`` (a restoration) is set."""

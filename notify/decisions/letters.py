@@ -1,24 +1,25 @@
 """The letter of a decision, as a PDF rendered deterministically from the decision.
 
 The same decision always gives the same bytes: the PDF's creation date is the date of
-the decision (not the time of rendering), there is no random identifier, and the
+the decision (not the time of rendering), its /ID is a digest of its content, and the
 letter says nothing that changes after the deposit (the notification date and the
 appeal deadline are shown beside it on the holder's page: ``notification_line`` and
 ``appeal_deadline_line``). Its SHA-256 is recorded in the ``deposited`` event, so the
 letter the holder opens, or the print house prints, can be checked against it. The
-bytes depend on the fpdf2 version: a change of version is a change of letter, to be
-checked against the recorded hashes before deploying.
+bytes depend on this module and on ``notify.decisions.pdf``, the small writer that
+draws it: any change to either that changes the bytes is a new ``LETTER_VERSION``, to
+be checked against the recorded hashes before deploying.
 
-Fonts: the PDF core font Helvetica with WinAnsiEncoding (fpdf2 declares it; text is
-encoded as Windows-1252), which covers every French letter including « œ », « Œ »,
-« ’ », guillemets and the euro sign. The few characters outside it (narrow no-break
-space, non-breaking hyphen, arrows…) are transliterated by ``pdf_text``; anything
-still unknown is decomposed (accents dropped) or, last resort, replaced by « ? ».
-No font file is shipped.
+Fonts: the PDF core font Helvetica with WinAnsiEncoding (text is encoded as
+Windows-1252), which covers every French letter including « œ », « Œ », « ’ »,
+guillemets and the euro sign. The few characters outside it (narrow no-break space,
+non-breaking hyphen, arrows…) are transliterated by ``pdf_text``; anything still
+unknown is decomposed (accents dropped) or, last resort, replaced by « ? ». No font
+file is shipped.
 
-Lines are wrapped here with the core font's metrics and drawn with ``FPDF.text``:
-fpdf2's ``multi_cell`` costs about a millisecond per paragraph, which a deposit of
-10,000 decisions cannot afford.
+The letter is rendered at every deposit (its hash is part of the ``deposited`` event):
+``notify.decisions.pdf`` writes it in a few tens of microseconds, and caches the
+wrapping of the paragraphs that every letter shares.
 """
 
 from __future__ import annotations
@@ -27,21 +28,23 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 
-from fpdf import FPDF
-
+from notify.decisions.pdf import BOLD, REGULAR, TextDocument, wrap
 from notify.legal.points import DecisionKind, OffenceClass, RestorationBasis
 from notify.legal.routing import Channel
 from notify.web.formatting import date_fr, datetime_fr
 
 LETTER_VERSION = "lettre-decision/1"
-"""Changes whenever the wording or the layout changes (recorded in the deposit event)."""
+"""Changes whenever the wording, the layout or the PDF's bytes change (recorded in the
+deposit event): a letter re-rendered under another version no longer matches the hash
+recorded at deposit."""
 
 PAGE_WIDTH = 210.0
 MARGIN = 20.0
 TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 PAGE_BOTTOM = 297.0 - 20.0
-FONT = "Helvetica"
+TOP = MARGIN + 5
 SIZE = 10.5
 LEADING = 5.0
 
@@ -115,7 +118,7 @@ def _encodable(char: str) -> bool:
     return True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LetterFacts:
     """Everything the letter says; nothing that changes after the deposit."""
 
@@ -160,7 +163,6 @@ def letter_sections(facts: LetterFacts) -> list[tuple[str, str]]:
     withdrawal = DecisionKind(facts.kind) is DecisionKind.WITHDRAWAL
     title = "Retrait de points" if withdrawal else "Reconstitution de points"
     parts: list[tuple[str, str]] = [
-        ("strong", "RÉPUBLIQUE FRANÇAISE"),
         ("text", "Ministère de l'Intérieur et des Outre-mer"),
         ("text", "Fichier national du permis de conduire"),
         ("text", ""),
@@ -233,62 +235,39 @@ def letter_sections(facts: LetterFacts) -> list[tuple[str, str]]:
     return parts
 
 
-_STYLES = {"title": ("B", 13.0, 7.0), "heading": ("B", 11.0, 6.0), "strong": ("B", SIZE, LEADING),
-           "text": ("", SIZE, LEADING)}
+_STYLES = {"title": (BOLD, 13.0, 7.0), "heading": (BOLD, 11.0, 6.0),
+           "strong": (BOLD, SIZE, LEADING), "text": (REGULAR, SIZE, LEADING)}
 
 
-def _wrap(pdf: FPDF, text: str, size: float) -> list[str]:
-    """Greedy wrapping on spaces with the core font's widths (1/1000 em).
-
-    fpdf2 keys the widths by the Latin-1 character of each Windows-1252 byte.
-    """
-    widths = pdf.current_font.cw
-    limit = TEXT_WIDTH * 1000 / (size * 25.4 / 72)
-    space = widths[" "]
-    lines: list[str] = []
-    current: list[str] = []
-    used = 0.0
-    for word in text.encode("cp1252").decode("latin-1").split(" "):
-        width = sum(widths[c] for c in word)
-        if current and used + space + width > limit:
-            lines.append(" ".join(current))
-            current, used = [word], width
-        else:
-            used += (space if current else 0) + width
-            current.append(word)
-    lines.append(" ".join(current))
-    return [line.encode("latin-1").decode("cp1252") for line in lines]
+@lru_cache(maxsize=4096)
+def _lines(text: str, font: str, size: float) -> tuple[bytes, ...]:
+    """A paragraph's lines, encoded for the page. Cached: most paragraphs are the same
+    from one letter to the next."""
+    return wrap(pdf_text(text), font, size, TEXT_WIDTH) if text else (b"",)
 
 
 def render_letter(facts: LetterFacts) -> bytes:
-    """The PDF of the decision's letter (A4, French). Same ``facts``, same bytes.
-
-    fpdf2's document /ID is a digest of the content and of the creation date, which is
-    the decision's date here: it is as deterministic as the rest.
-    """
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.core_fonts_encoding = "windows-1252"
-    pdf.set_creation_date(datetime.combine(facts.decided_on, time(), tzinfo=UTC))
-    pdf.set_producer(LETTER_VERSION)
-    pdf.set_title(pdf_text(f"Décision {facts.reference}"))
-    pdf.set_lang("fr-FR")
-    pdf.set_auto_page_break(False)
-    pdf.add_page()
-    y = MARGIN + 5
+    """The PDF of the decision's letter (A4, French, one page or more). Same ``facts``,
+    same bytes."""
+    document = TextDocument(
+        title=pdf_text(f"Décision {facts.reference}"), producer=LETTER_VERSION,
+        created_at=datetime.combine(facts.decided_on, time(), tzinfo=UTC), lang="fr-FR")
+    document.add_page()
+    y = TOP
     for style, text in letter_sections(facts):
-        weight, size, leading = _STYLES[style]
-        pdf.set_font(FONT, weight, size)
+        font, size, leading = _STYLES[style]
         if style == "heading":
             y += 3
-        lines = _wrap(pdf, pdf_text(text), size) if text else [""]
-        for line in lines:
+        lines = _lines(text, font, size)
+        while lines:
             if y > PAGE_BOTTOM:
-                pdf.add_page()
-                y = MARGIN + 5
-            if line:
-                pdf.text(MARGIN, y, line)
-            y += leading
-    return bytes(pdf.output())
+                document.add_page()
+                y = TOP
+            fitting = lines[:int((PAGE_BOTTOM - y) / leading) + 1]
+            document.lines(MARGIN, y, leading, font, size, fitting)
+            y += leading * len(fitting)
+            lines = lines[len(fitting):]
+    return document.output()
 
 
 def letter_sha256(facts: LetterFacts) -> str:

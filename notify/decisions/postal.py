@@ -42,7 +42,7 @@ def _letter(decision: Decision, licence_number: str) -> bytes:
     pdf = render_letter(LetterFacts.of(decision, licence_number))
     if hashlib.sha256(pdf).hexdigest() != decision.letter_sha256:
         raise Conflict(f"La lettre de la décision {decision.reference} ne correspond plus à "
-                       "celle enregistrée au dépôt (version de fpdf2 ou du modèle changée ?) : "
+                       "celle enregistrée au dépôt (version du modèle de lettre changée ?) : "
                        "export refusé.")
     return pdf
 

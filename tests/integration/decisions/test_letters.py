@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import zlib
 from dataclasses import replace
 from datetime import date
 
@@ -24,18 +22,18 @@ FACTS = LetterFacts(
     offence_class="C3")
 
 
-def page_text(pdf: bytes) -> str:
-    """The text drawn on the pages (decompressed content streams, Windows-1252)."""
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
-    shown = []
-    for stream in streams:
-        try:
-            content = zlib.decompress(stream)
-        except zlib.error:
-            continue
-        shown += re.findall(rb"\((.*?)\) Tj", content)
-    return " ".join(s.replace(rb"\(", b"(").replace(rb"\)", b")").decode("cp1252")
-                    for s in shown)
+
+
+def page_text(poppler, pdf: bytes, *args: str) -> str:
+    """The letter's text as ``pdftotext`` extracts it, white space collapsed."""
+    return " ".join(poppler("pdftotext", pdf, *args).split())
+
+
+def pages(poppler, pdf: bytes) -> int:
+    info = poppler("pdfinfo", pdf)
+    assert "595.28 x 841.89 pts (A4)" in info
+    return int(next(line.split(":")[1] for line in info.splitlines()
+                    if line.startswith("Pages:")))
 
 
 def test_same_decision_same_bytes_whenever_rendered():
@@ -43,12 +41,19 @@ def test_same_decision_same_bytes_whenever_rendered():
     assert first.startswith(b"%PDF-")
     assert render_letter(replace(FACTS)) == first
     assert render_letter(replace(FACTS, points=3, balance_after=4)) != first
+    assert render_letter(replace(FACTS, reference="SNPC-2026-000124")) != first
+    assert render_letter(replace(FACTS, channel="postal_simple")) != first
     # The creation date is the decision's, not the time of rendering.
     assert b"/CreationDate (D:20261120000000Z" in first
 
 
-def test_letter_says_what_was_decided_and_the_means_of_appeal():
-    text = page_text(render_letter(FACTS))
+def test_letter_says_what_was_decided_and_the_means_of_appeal(poppler):
+    pdf = render_letter(FACTS)
+    assert pages(poppler, pdf) == 1
+    text = page_text(poppler, pdf)
+    assert text.startswith("Ministère de l'Intérieur et des Outre-mer")
+    assert "Retrait de points : décision du 20 novembre 2026" in text
+    assert "Référence de la décision : SNPC-2026-000123" in text
     assert "2 points sont retirés" in text
     assert "Solde de votre permis après cette décision : 5 points." in text
     assert "au cœur de l’agglomération (contravention de 3e classe)" in text
@@ -58,6 +63,22 @@ def test_letter_says_what_was_decided_and_the_means_of_appeal():
     assert "deux mois à compter de sa notification" in text
     assert "quinze jours" in text  # online: the R. 223-3-1 III rule
     assert "stage de sensibilisation" in text  # balance of 6 or less
+    assert text.endswith("est prorogé jusqu'au premier jour ouvrable suivant.")
+
+
+def test_a_long_offence_overflows_to_a_second_page(poppler):
+    # The longest offence the API accepts (1000 and 200 characters), in capitals.
+    description = " ".join(["MANŒUVRE DANGEREUSE (VOIE « W ») \\ SUR AUTOROUTE"] * 30)[:1000]
+    place = " ".join(["Saint-Denis (974)"] * 12)[:200]
+    facts = replace(FACTS, offence_description=description, offence_place=place)
+    pdf = render_letter(facts)
+    assert pages(poppler, pdf) == 2
+    text = page_text(poppler, pdf)
+    assert f"Infraction : {' '.join(description.split())} (contravention de 3e classe)" in text
+    assert f"à {place}." in text
+    second = page_text(poppler, pdf, "-f", "2", "-l", "2")
+    assert second.endswith("premier jour ouvrable suivant.")
+    assert f"{page_text(poppler, pdf, '-l', '1')} {second}" == text
 
 
 def test_restoration_letter_states_its_basis():
@@ -74,7 +95,8 @@ def test_restoration_letter_states_its_basis():
 def test_characters_outside_windows_1252_are_transliterated():
     assert pdf_text("cœur, l’œil « ok » 12 €") == "cœur, l’œil « ok » 12 €"
     assert pdf_text("a\u202fb\u2011c \u2192 ≥ ā 中") == "a\u00a0b-c -> >= a ?"
-    render_letter(replace(FACTS, offence_place="Saint‑Denis \u202f(974) ā 中"))
+    pdf = render_letter(replace(FACTS, offence_place="Saint‑Denis \u202f(974) ā 中"))
+    assert b" Saint-Denis \xa0\\(974\\) a ?.) Tj" in pdf
 
 
 def test_notification_and_appeal_lines_for_the_holder_page():
