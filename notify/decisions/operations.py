@@ -26,11 +26,10 @@ from notify.decisions.content import (
     latest_legal_date,
     parse_item,
 )
-from notify.decisions.evidence import record_first_events
 from notify.decisions.letters import LETTER_VERSION, LetterFacts, letter_sha256
 from notify.decisions.models import Decision, DecisionState, subject_of
 from notify.errors import NotFound
-from notify.evidence.log import format_instant, record_event
+from notify.evidence.log import append_first_events, format_instant, record_event
 from notify.evidence.models import Event, EventTag, EvidenceBatch
 from notify.legal.points import Problem, check_decision
 from notify.legal.policies import DEFAULT_ROUTING_POLICY, RoutingPolicy
@@ -277,7 +276,7 @@ def _store(session: Session, accepted, *, depositor: str, now: datetime, letter_
             "letter_sha256": row["letter_sha256"],
             "letter_version": LETTER_VERSION,
         }))
-    event_ids = record_first_events(session, subjects_data=events, tag=EventTag.DEPOSITED,
+    event_ids = append_first_events(session, subjects_data=events, tag=EventTag.DEPOSITED,
                                     actor=f"api:{depositor}", at=now)
     for row, event_id in zip(rows, event_ids, strict=True):
         row["deposit_event_id"] = event_id

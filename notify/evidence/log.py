@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from notify.evidence.models import Event, EventTag
@@ -60,15 +60,17 @@ def event_row(*, subject: str, seq: int, prev_hash: str | None, tag: EventTag, a
     The one definition of an event's form; ``record_event`` and the bulk writers (a
     deposit of thousands, the deemed-notification job) all build rows with it.
     """
-    body = canonical_json({
+    data = dict(data or {})
+    _check_types(data)  # the other fields are strings and an int by construction
+    body = _ENCODER.encode({
         "subject": subject,
         "seq": seq,
         "tag": str(tag),
         "actor": actor,
         "at": format_instant(at),
-        "data": dict(data or {}),
+        "data": data,
         "prev": prev_hash,
-    })
+    }).encode("utf-8")
     return {"subject": subject, "seq": seq, "tag": str(tag), "actor": actor,
             "occurred_at": at, "document": body.decode("utf-8"), "prev_hash": prev_hash,
             "hash": event_hash(body)}
@@ -103,6 +105,29 @@ def record_event(
     session.add(event)
     session.flush()
     return event
+
+
+def append_first_events(
+    session: Session,
+    *,
+    subjects_data: Sequence[tuple[str, Mapping[str, Any]]],
+    tag: EventTag,
+    actor: str,
+    at: datetime,
+) -> list[int]:
+    """Bulk-append the first event of each new subject; returns their ids, in order.
+
+    For a deposit of thousands: a new subject has no previous event to read, so its
+    first event is built without a query and all are inserted in one statement. Should
+    a subject already have events, the unique (subject, seq) constraint fails the whole
+    transaction rather than forking its chain.
+    """
+    rows = [event_row(subject=subject, seq=1, prev_hash=None, tag=tag, actor=actor, at=at,
+                      data=data) for subject, data in subjects_data]
+    if not rows:
+        return []
+    return list(session.scalars(
+        insert(Event).returning(Event.id, sort_by_parameter_order=True), rows))
 
 
 def events_of(session: Session, subject: str) -> list[Event]:

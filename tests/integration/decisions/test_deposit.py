@@ -10,11 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from notify.decisions import operations as ops
-from notify.decisions.evidence import record_first_events
 from notify.decisions.letters import letter_sha256
 from notify.decisions.models import Decision, subject_of
 from notify.decisions.testing import restoration, withdrawal
-from notify.evidence.log import events_of, record_event
+from notify.evidence.log import append_first_events, events_of, record_event
 from notify.evidence.models import Event, EventTag
 
 
@@ -101,7 +100,7 @@ def test_accepted_decision_is_stored_with_its_deposited_event(ctx, session, cloc
 
 def test_bulk_events_are_those_record_event_would_write(ctx, session, clock):
     data = {"channel": "online", "n": 1, "list": ["é", None, True]}
-    [bulk_id] = record_first_events(session, subjects_data=[("decision:A", data)],
+    [bulk_id] = append_first_events(session, subjects_data=[("decision:A", data)],
                                     tag=EventTag.DEPOSITED, actor="api:x", at=clock.now())
     single = record_event(session, subject="decision:B", tag=EventTag.DEPOSITED,
                           actor="api:x", at=clock.now(), data=data)
