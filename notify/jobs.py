@@ -16,7 +16,9 @@ from flask import Flask
 
 from notify.accounts.operations import make_closures_effective
 from notify.bootstrap import Services
+from notify.decisions.notification import run_deemed_notifications
 from notify.decisions.operations import make_available
+from notify.decisions.retention import run_purge
 from notify.evidence.batches import certify_pending
 from notify.mail.sending import send_due
 
@@ -54,6 +56,14 @@ def _make_decisions_available(services: Services):
     return report
 
 
+def _record_deemed_notifications(services: Services):
+    return run_deemed_notifications(services.db, services.clock)
+
+
+def _purge_decisions(services: Services):
+    return run_purge(services.db, services.clock, services.settings.retention_period)
+
+
 def _close_accounts(services: Services):
     with services.db.unit_of_work() as uow:
         closed = make_closures_effective(uow.session, services.clock.now())
@@ -71,6 +81,11 @@ JOBS: tuple[Job, ...] = (
         "met à disposition les décisions dont le dépôt est certifié et en alerte le titulaire",
         2, _make_decisions_available),
     Job("send_outbox", "envoie les courriels en attente", 5, _send_outbox),
+    Job("record_deemed_notifications",
+        "enregistre les notifications réputées acquises à l'issue du délai de quinze jours",
+        60, _record_deemed_notifications),
+    Job("purge_decisions", "supprime le contenu des décisions au terme de leur conservation",
+        3600, _purge_decisions),
 )
 
 

@@ -1,0 +1,143 @@
+"""Deemed-notification job over N due decisions on PostgreSQL, against one raw UPDATE.
+
+In a throwaway database ``notify_bench`` (created, migrated, dropped afterwards):
+
+* seed (not timed): N online decisions made available 16 to 45 days before "now", each
+  with its ``made_available`` event (the chain the job appends to), spread over
+  1,000-decision holders of which one in ten lives in La Réunion;
+* raw: one ``UPDATE decisions SET state = 'notified', notified_at = ..., ...`` of the
+  same rows with values computed in SQL (what the database alone costs to touch every
+  row once), rolled back, then ``VACUUM ANALYZE``;
+* job: ``run_deemed_notifications`` as the scheduler runs it: legal computation per
+  (territory, day), one chained ``deemed_notified`` event per decision built in Python
+  and bulk-inserted, the decisions updated, one committed transaction per chunk.
+
+Usage: ``.venv/bin/python bench/bench_notification.py [--n 400000]`` (1,000,000 takes
+about 3 to 4 minutes on the development machine, over the two-minute bound)
+(``NOTIFY_BENCH_POSTGRES`` names the server; default postgres@127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from notify import db as database  # noqa: E402
+from notify.clock import FixedClock  # noqa: E402
+from notify.decisions.notification import run_deemed_notifications  # noqa: E402
+
+NOW = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)
+SERVER = os.environ.get("NOTIFY_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+NAME = "notify_bench"
+
+
+def create_database() -> str:
+    base = make_url(SERVER)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {NAME}"))
+    admin.dispose()
+    url = base.set(database=NAME).render_as_string(hide_password=False)
+    database.upgrade(url)
+    return url
+
+
+def drop_database() -> None:
+    admin = create_engine(make_url(SERVER), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
+    admin.dispose()
+
+
+SEED = """
+INSERT INTO holders (licence_number, surname, given_names, birth_date, territory,
+                     postal_address, imported_at, updated_at)
+SELECT lpad(h::text, 12, '0'), 'BENCH', 'Alex', DATE '1980-01-01',
+       CASE WHEN h % 10 = 0 THEN 'reunion' ELSE 'metropole' END, 'x', :now, :now
+FROM generate_series(1, :holders) AS h;
+
+INSERT INTO events (subject, seq, tag, actor, occurred_at, document, prev_hash, hash)
+SELECT 'decision:B' || i, 1, 'made_available', 'system',
+       :now - make_interval(days => 16 + i % 30, secs => i % 86400),
+       repeat('x', 300), NULL, md5(i::text) || md5('b' || i::text)
+FROM generate_series(1, :n) AS i;
+
+INSERT INTO decisions (reference, holder_id, kind, decided_on, points, balance_after,
+                       probationary, restoration_basis, content_sha256, channel,
+                       routing_reason, routing_policy, deposited_at, deposited_by,
+                       deposit_event_id, letter_sha256, state, made_available_at)
+SELECT 'B' || substr(e.subject, 11), 1 + (substr(e.subject, 11)::int % :holders),
+       'restoration', DATE '2026-11-01', 2, 12, false, 'L223-6-1', repeat('0', 64),
+       'online', 'bench', 'bench/1', e.occurred_at, 'bench', e.id, repeat('0', 64),
+       'available', e.occurred_at
+FROM events e;
+"""
+
+RAW_UPDATE = """
+UPDATE decisions SET state = 'notified',
+       notified_at = date_trunc('day', made_available_at) + interval '16 days',
+       notified_on = (made_available_at + interval '15 days')::date,
+       notification_basis = 'deemed', notification_policy = 'fifteen_days_end_of_day/1',
+       appeal_deadline = (made_available_at + interval '2 months 16 days')::date
+WHERE state = 'available' AND notified_at IS NULL
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=400_000)
+    args = parser.parse_args()
+    n = args.n
+    url = create_database()
+    try:
+        db = database.Database.from_url(url)
+        started = time.perf_counter()
+        with db.engine.begin() as conn:
+            for statement in SEED.split(";"):
+                if statement.strip():
+                    conn.execute(text(statement), {"now": NOW, "n": n,
+                                                   "holders": max(n // 1000, 1)})
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        print(f"seeded {n:,} due decisions in {time.perf_counter() - started:.1f} s")
+
+        with db.engine.connect() as conn:
+            started = time.perf_counter()
+            trans = conn.begin()
+            updated = conn.execute(text(RAW_UPDATE)).rowcount
+            raw = time.perf_counter() - started
+            trans.rollback()
+        assert updated == n, updated
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE decisions"))
+
+        started = time.perf_counter()
+        report = run_deemed_notifications(db, FixedClock(NOW))
+        job = time.perf_counter() - started
+        assert report.notified == n, report
+        with db.engine.connect() as conn:
+            events = conn.execute(text(
+                "SELECT count(*) FROM events WHERE tag = 'deemed_notified'")).scalar()
+        assert events == n, events
+
+        print(f"raw UPDATE     : {raw:8.2f} s  {n / raw:12,.0f} rows/s")
+        print(f"deemed job     : {job:8.2f} s  {n / job:12,.0f} decisions/s "
+              f"(events inserted and chained, decisions updated, committed)")
+        print(f"ratio job / raw: {job / raw:8.1f}x the time of the raw UPDATE")
+        db.engine.dispose()
+    finally:
+        drop_database()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Outbox: alerts per second into a local aiosmtpd server, against raw smtplib sends.
+
+Measured in the same run, against the same loopback aiosmtpd server:
+
+* raw: the same N messages (built beforehand) sent with ``smtplib`` on one connection,
+  MAIL/RCPT/DATA each, nothing recorded (what SMTP alone costs);
+* sender: ``notify.mail.sending.send_due`` as the ``send_outbox`` job runs it, on a
+  fresh SQLite file (or PostgreSQL with ``--postgres``): rows taken 500 at a time
+  (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), one SMTP session per run, each message
+  built from its row, the SMTP answer stored, an ``alert_sent`` event chained to the
+  decision's subject, one commit per run.
+
+Usage: ``.venv/bin/python bench/bench_outbox.py [--n 5000] [--postgres]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.policy
+import os
+import smtplib
+import socket
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from notify import db as database  # noqa: E402
+from notify.clock import FixedClock  # noqa: E402
+from notify.evidence.models import Event  # noqa: E402
+from notify.mail.models import MessageState, OutboxMessage  # noqa: E402
+from notify.mail.sending import build_message, send_due  # noqa: E402
+from notify.mail.smtp import SMTPTransport  # noqa: E402
+
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+SENDER = "ne-pas-repondre@notify.test"
+SERVER = os.environ.get("NOTIFY_BENCH_POSTGRES",
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+NAME = "notify_bench"
+BODY = ("Bonjour,\n\nUne nouvelle décision relative à votre permis de conduire a été mise à "
+        "disposition sur votre compte personnel.\n\nPour la consulter, connectez-vous sur :\n"
+        "https://notify.test/decisions\n") * 3
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url(postgres: bool, directory: str) -> str:
+    if not postgres:
+        return f"sqlite:///{directory}/outbox.db"
+    base = make_url(SERVER)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {NAME}"))
+    admin.dispose()
+    return base.set(database=NAME).render_as_string(hide_password=False)
+
+
+def drop_postgres() -> None:
+    admin = create_engine(make_url(SERVER), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
+    admin.dispose()
+
+
+def queue(db: database.Database, n: int) -> None:
+    with db.unit_of_work() as uow:
+        uow.session.execute(insert(OutboxMessage), [
+            {"kind": "decision_alert", "subject_ref": f"decision:B{i}",
+             "to_address": f"h{i}@example.fr",
+             "subject": "Une nouvelle décision est disponible dans votre espace",
+             "body_text": BODY, "body_html": f"<p>{BODY}</p>", "state": MessageState.PENDING,
+             "attempts": 0, "created_at": NOW, "next_attempt_at": NOW} for i in range(n)])
+        uow.commit()
+
+
+def raw_send(db: database.Database, port: int) -> tuple[float, int]:
+    with db.unit_of_work() as uow:
+        messages = [build_message(row, SENDER, NOW).as_bytes(policy=email.policy.SMTP)
+                    for row in uow.session.scalars(select(OutboxMessage).order_by(
+                        OutboxMessage.id))]
+    started = time.perf_counter()
+    client = smtplib.SMTP("127.0.0.1", port)
+    client.ehlo()
+    for n, message in enumerate(messages):
+        client.sendmail(SENDER, [f"h{n}@example.fr"], message)
+    client.quit()
+    return time.perf_counter() - started, len(messages)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=5000)
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args()
+    counter = Counter()
+    controller = Controller(counter, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    with tempfile.TemporaryDirectory() as directory:
+        url = database_url(args.postgres, directory)
+        try:
+            database.upgrade(url)
+            db = database.Database.from_url(url)
+            queue(db, args.n)
+
+            raw, sent = raw_send(db, controller.port)
+            assert counter.count == sent == args.n
+
+            transport = SMTPTransport("127.0.0.1", controller.port, sender=SENDER)
+            clock = FixedClock(NOW)
+            started = time.perf_counter()
+            total = 0
+            while report := send_due(db, transport, clock, sender=SENDER, max_attempts=3):
+                if not report.sent and not report.retried and not report.failed:
+                    break
+                total += report.sent
+            job = time.perf_counter() - started
+            with db.unit_of_work() as uow:
+                events = uow.session.scalar(select(func.count()).select_from(Event))
+            assert total == events == args.n and counter.count == 2 * args.n
+            db.engine.dispose()
+        finally:
+            if args.postgres:
+                drop_postgres()
+    controller.stop()
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"raw smtplib, one connection : {args.n / raw:8,.0f} messages/s ({raw:.2f} s)")
+    print(f"outbox sender ({backend:10}) : {args.n / job:8,.0f} alerts/s   ({job:.2f} s, "
+          "rows locked, answers stored, alert_sent events chained, committed)")
+    print(f"ratio sender / raw          : {(args.n / job) / (args.n / raw):8.2f}")
+
+
+if __name__ == "__main__":
+    main()

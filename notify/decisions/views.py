@@ -1,0 +1,77 @@
+"""The holder's decision pages. Views parse, call one operation, commit once, render.
+
+Opening a decision's page or its PDF is a consultation in the sense of R. 223-3-1 III
+(``notify.decisions.holder.consult``): it is a GET because it is exactly what the
+holder does, and it is safe from link scanners because the alert e-mail only links to
+the list, and every page needs the holder's login.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from flask import Blueprint, Response, render_template
+from flask_login import current_user, login_required
+
+from notify.bootstrap import services
+from notify.decisions import holder as ops
+from notify.decisions.letters import render_letter
+from notify.web import db_session
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("holder_decisions", __name__)
+
+
+def _holder():
+    return current_user.account.holder
+
+
+@bp.app_context_processor
+def _account_overview():
+    """``decisions_overview(holder)`` for the account page's history block."""
+    return {"decisions_overview": lambda holder: ops.overview(db_session(), holder)}
+
+
+@bp.get("/decisions")
+@login_required
+def decisions():
+    return render_template("decisions/holder/list.html",
+                           decisions=ops.holder_decisions(db_session(), _holder()))
+
+
+@bp.get("/decisions/<reference>")
+@login_required
+def decision(reference: str):
+    session = db_session()
+    holder = _holder()
+    shown = ops.consult(session, holder, reference, now=services().clock.now(),
+                        via=ops.VIA_PAGE)
+    session.commit()
+    letter = None if shown.purged else ops.letter_parts(shown.decision, holder)
+    return render_template("decisions/holder/decision.html", shown=shown, letter=letter,
+                           retention=services().settings.retention_period)
+
+
+@bp.get("/decisions/<reference>/courrier.pdf")
+@login_required
+def letter_pdf(reference: str):
+    session = db_session()
+    holder = _holder()
+    shown = ops.consult(session, holder, reference, now=services().clock.now(),
+                        via=ops.VIA_PDF)
+    session.commit()
+    if shown.purged:
+        return render_template("decisions/holder/decision.html", shown=shown, letter=None,
+                               retention=services().settings.retention_period), 410
+    pdf = render_letter(ops.letter_of(shown.decision, holder))
+    if hashlib.sha256(pdf).hexdigest() != shown.decision.letter_sha256:
+        # The letter is rendered again from the decision; its hash is in the deposit
+        # event. A difference means the renderer changed since the deposit.
+        log.error("letter of decision %s differs from the deposited one", reference)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="decision-{shown.reference}.pdf"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
