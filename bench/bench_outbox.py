@@ -2,6 +2,8 @@
 
 Measured in the same run, against the same loopback aiosmtpd server:
 
+The aiosmtpd server runs in a process of its own, as a real relay would.
+
 * raw: the same N messages (built beforehand) sent with ``smtplib`` on one connection,
   MAIL/RCPT/DATA each, nothing recorded (what SMTP alone costs);
 * sender: ``notify.mail.sending.send_due`` as the ``send_outbox`` job runs it, on a
@@ -16,7 +18,7 @@ Usage: ``.venv/bin/python bench/bench_outbox.py [--n 5000] [--postgres]``.
 from __future__ import annotations
 
 import argparse
-import email.policy
+import multiprocessing
 import os
 import smtplib
 import socket
@@ -50,12 +52,32 @@ BODY = ("Bonjour,\n\nUne nouvelle décision relative à votre permis de conduire
 
 
 class Counter:
-    def __init__(self) -> None:
-        self.count = 0
+    def __init__(self, count) -> None:
+        self.count = count
 
     async def handle_DATA(self, server, session, envelope):
-        self.count += 1
+        with self.count.get_lock():
+            self.count.value += 1
         return "250 Message accepted for delivery"
+
+
+def serve(port: int, count, stop) -> None:
+    """The SMTP server, in its own process: in this one it would take the GIL from the
+    client being measured."""
+    controller = Controller(Counter(count), hostname="127.0.0.1", port=port)
+    controller.start()
+    stop.wait()
+    controller.stop()
+
+
+def wait_for(port: int) -> None:
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("the SMTP server did not start")
 
 
 def free_port() -> int:
@@ -96,7 +118,7 @@ def queue(db: database.Database, n: int) -> None:
 
 def raw_send(db: database.Database, port: int) -> tuple[float, int]:
     with db.unit_of_work() as uow:
-        messages = [build_message(row, SENDER, NOW).as_bytes(policy=email.policy.SMTP)
+        messages = [build_message(row, SENDER, NOW)
                     for row in uow.session.scalars(select(OutboxMessage).order_by(
                         OutboxMessage.id))]
     started = time.perf_counter()
@@ -112,10 +134,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--connections", type=int, default=2,
+                        help="SMTP sessions of the sender (NOTIFY_SMTP_CONNECTIONS)")
     args = parser.parse_args()
-    counter = Counter()
-    controller = Controller(counter, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    port = free_port()
+    count, stop = multiprocessing.Value("i", 0), multiprocessing.Event()
+    server = multiprocessing.Process(target=serve, args=(port, count, stop))
+    server.start()
+    wait_for(port)
     with tempfile.TemporaryDirectory() as directory:
         url = database_url(args.postgres, directory)
         try:
@@ -123,26 +149,28 @@ def main() -> None:
             db = database.Database.from_url(url)
             queue(db, args.n)
 
-            raw, sent = raw_send(db, controller.port)
-            assert counter.count == sent == args.n
+            raw, sent = raw_send(db, port)
+            assert count.value == sent == args.n
 
-            transport = SMTPTransport("127.0.0.1", controller.port, sender=SENDER)
+            transport = SMTPTransport("127.0.0.1", port, sender=SENDER)
             clock = FixedClock(NOW)
             started = time.perf_counter()
             total = 0
-            while report := send_due(db, transport, clock, sender=SENDER, max_attempts=3):
+            while report := send_due(db, transport, clock, sender=SENDER, max_attempts=3,
+                                     connections=args.connections):
                 if not report.sent and not report.retried and not report.failed:
                     break
                 total += report.sent
             job = time.perf_counter() - started
             with db.unit_of_work() as uow:
                 events = uow.session.scalar(select(func.count()).select_from(Event))
-            assert total == events == args.n and counter.count == 2 * args.n
+            assert total == events == args.n and count.value == 2 * args.n
             db.engine.dispose()
         finally:
             if args.postgres:
                 drop_postgres()
-    controller.stop()
+    stop.set()
+    server.join()
     backend = "PostgreSQL" if args.postgres else "SQLite"
     print(f"raw smtplib, one connection : {args.n / raw:8,.0f} messages/s ({raw:.2f} s)")
     print(f"outbox sender ({backend:10}) : {args.n / job:8,.0f} alerts/s   ({job:.2f} s, "

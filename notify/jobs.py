@@ -45,7 +45,8 @@ def _certify_evidence(services: Services):
 def _send_outbox(services: Services):
     s = services.settings
     return send_due(services.db, services.mail_transport, services.clock,
-                    sender=s.mail_from, max_attempts=s.outbox_max_attempts)
+                    sender=s.mail_from, max_attempts=s.outbox_max_attempts,
+                    connections=s.smtp_connections)
 
 
 def _make_decisions_available(services: Services):

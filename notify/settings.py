@@ -62,6 +62,7 @@ class Settings:
     smtp_username: str | None
     smtp_password: str | None = field(repr=False)
     smtp_timeout: float
+    smtp_connections: int
     closure_delay: Period
     retention_period: Period
     activation_code_days: int
@@ -267,6 +268,7 @@ def load_settings(
         smtp_username=read.text("smtp_username"),
         smtp_password=read.text("smtp_password"),
         smtp_timeout=read.number("smtp_timeout", 10.0),
+        smtp_connections=read.integer("smtp_connections", 2, minimum=1),
         closure_delay=closure_delay,
         retention_period=read.period("retention_period", RETENTION_PERIOD_DEFAULT),
         activation_code_days=read.integer("activation_code_days", 90, minimum=1),

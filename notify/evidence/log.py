@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from notify.evidence.models import Event, EventTag
@@ -105,6 +106,45 @@ def record_event(
     session.add(event)
     session.flush()
     return event
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    subject: str
+    tag: EventTag
+    actor: str
+    at: datetime
+    data: Mapping[str, Any]
+
+
+def append_events(session: Session, events: Sequence[NewEvent]) -> None:
+    """Bulk ``record_event``: chain each event after its subject's last one, in order.
+
+    One query per 500 subjects reads their last ``(seq, hash)``; one executemany
+    inserts. Several events of one subject in ``events`` chain to each other. As with
+    ``record_event``, the unique ``(subject, seq)`` makes a concurrent append to the
+    same subject fail the transaction instead of forking the chain.
+    """
+    if not events:
+        return
+    subjects = list(dict.fromkeys(e.subject for e in events))
+    last: dict[str, tuple[int, str | None]] = {}
+    for start in range(0, len(subjects), 500):
+        chunk = subjects[start:start + 500]
+        newest = (select(Event.subject, func.max(Event.seq).label("seq"))
+                  .where(Event.subject.in_(chunk)).group_by(Event.subject).subquery())
+        for subject, seq, hash_ in session.execute(
+                select(Event.subject, Event.seq, Event.hash).join(
+                    newest, (Event.subject == newest.c.subject) & (Event.seq == newest.c.seq))):
+            last[subject] = (seq, hash_)
+    rows = []
+    for e in events:
+        seq, prev_hash = last.get(e.subject, (0, None))
+        row = event_row(subject=e.subject, seq=seq + 1, prev_hash=prev_hash, tag=e.tag,
+                        actor=e.actor, at=e.at, data=e.data)
+        last[e.subject] = (seq + 1, row["hash"])
+        rows.append(row)
+    session.execute(insert(Event), rows)
 
 
 def append_first_events(

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from functools import partial
 
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
 
 from notify.clock import Clock
 from notify.db import Database
-from notify.evidence.log import record_event
+from notify.evidence.log import NewEvent, append_events
 from notify.evidence.models import EventTag
+from notify.mail.message import render
 from notify.mail.models import MessageState, OutboxMessage
 from notify.mail.smtp import MailTransport, PermanentMailError, TemporaryMailError
 
@@ -40,25 +40,17 @@ class SendReport:
     failed: int = 0
 
 
-def build_message(row: OutboxMessage, sender: str, at: datetime) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = row.to_address
-    message["Subject"] = row.subject
-    message["Date"] = format_datetime(at)
-    message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain="notify.local")
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(row.body_text)
-    message.add_alternative(row.body_html, subtype="html")
-    return message
+def build_message(row: OutboxMessage, sender: str, at: datetime) -> bytes:
+    return render(message_id=row.id, sender=sender, to=row.to_address, subject=row.subject,
+                  text=row.body_text, html=row.body_html, at=at)
 
 
-def _record_outcome(row: OutboxMessage, at: datetime) -> None:
+def _outcome(row: OutboxMessage, at: datetime) -> NewEvent | None:
+    """The evidence event of a sent or finally failed message, if its kind has one."""
     if row.kind not in EVIDENCED_KINDS or not row.subject_ref:
-        return
+        return None
     sent = row.state == MessageState.SENT
-    record_event(
-        object_session(row),
+    return NewEvent(
         subject=row.subject_ref,
         tag=EventTag.ALERT_SENT if sent else EventTag.ALERT_FAILED,
         actor="system",
@@ -70,13 +62,13 @@ def _record_outcome(row: OutboxMessage, at: datetime) -> None:
 
 
 def _failed_try(row: OutboxMessage, error: Exception, now: datetime, max_attempts: int,
-                report: SendReport) -> None:
+                report: SendReport, outcomes: list[NewEvent]) -> None:
     row.attempts += 1
     row.last_error = str(error)[:2000]
     if isinstance(error, PermanentMailError) or row.attempts >= max_attempts:
         row.state = MessageState.FAILED
         report.failed += 1
-        _record_outcome(row, now)
+        outcomes.append(_outcome(row, now))
         log.error("outbox message %s failed for good after %s attempt(s): %s",
                   row.id, row.attempts, row.last_error)
     else:
@@ -84,6 +76,23 @@ def _failed_try(row: OutboxMessage, error: Exception, now: datetime, max_attempt
         report.retried += 1
         log.warning("outbox message %s will be retried at %s: %s",
                     row.id, row.next_attempt_at.isoformat(), row.last_error)
+
+
+def _deliver(transport: MailTransport, clock: Clock,
+             messages: list[tuple[int, str, bytes]]) -> dict[int, tuple[str, datetime] | Exception]:
+    """One SMTP session: each message's answer and time, or its error, by row id."""
+    results: dict[int, tuple[str, datetime] | Exception] = {}
+    try:
+        with transport.connect() as connection:
+            for row_id, recipient, data in messages:
+                try:
+                    results[row_id] = (connection.send(recipient, data), clock.now())
+                except (TemporaryMailError, PermanentMailError) as exc:
+                    results[row_id] = exc
+    except (TemporaryMailError, PermanentMailError) as exc:  # could not connect at all
+        for row_id, _, _ in messages:
+            results.setdefault(row_id, exc)
+    return results
 
 
 def send_due(
@@ -94,11 +103,14 @@ def send_due(
     sender: str,
     max_attempts: int,
     limit: int = 500,
+    connections: int = 1,
 ) -> SendReport:
-    """Send the messages due now, at most ``limit``, in one SMTP session.
+    """Send the messages due now, at most ``limit``, over ``connections`` SMTP sessions.
 
     Rows are locked ``FOR UPDATE SKIP LOCKED`` (PostgreSQL), so two senders never take
-    the same message; SQLite serialises writers by itself. A crash between the SMTP
+    the same message; SQLite serialises writers by itself. The SMTP sessions run in
+    threads (the waits on the server are what they overlap); the rows and the evidence
+    are written by this thread only, in one transaction. A crash between the SMTP
     acceptance and the commit makes the message go out again on the next run: delivery
     is at least once, never zero.
     """
@@ -117,24 +129,27 @@ def send_due(
         )
         if not rows:
             return report
-        try:
-            with transport.connect() as connection:
-                for row in rows:
-                    try:
-                        answer = connection.send(build_message(row, sender, now))
-                    except (TemporaryMailError, PermanentMailError) as exc:
-                        _failed_try(row, exc, now, max_attempts, report)
-                        continue
-                    row.attempts += 1
-                    row.state = MessageState.SENT
-                    row.sent_at = clock.now()
-                    row.smtp_response = answer
-                    row.last_error = None
-                    report.sent += 1
-                    _record_outcome(row, row.sent_at)
-        except (TemporaryMailError, PermanentMailError) as exc:
-            for row in rows:
-                if row.state == MessageState.PENDING:
-                    _failed_try(row, exc, now, max_attempts, report)
+        messages = [(row.id, row.to_address, build_message(row, sender, now)) for row in rows]
+        shares = [messages[i::connections] for i in range(min(connections, len(messages)))]
+        results: dict[int, tuple[str, datetime] | Exception] = {}
+        if len(shares) == 1:
+            results = _deliver(transport, clock, shares[0])
+        else:
+            with ThreadPoolExecutor(len(shares), thread_name_prefix="smtp") as pool:
+                for part in pool.map(partial(_deliver, transport, clock), shares):
+                    results.update(part)
+        outcomes: list[NewEvent | None] = []
+        for row in rows:
+            result = results[row.id]
+            if isinstance(result, Exception):
+                _failed_try(row, result, now, max_attempts, report, outcomes)
+                continue
+            row.smtp_response, row.sent_at = result
+            row.attempts += 1
+            row.state = MessageState.SENT
+            row.last_error = None
+            report.sent += 1
+            outcomes.append(_outcome(row, row.sent_at))
+        append_events(uow.session, [event for event in outcomes if event is not None])
         uow.commit()
     return report

@@ -7,10 +7,8 @@ returned so that it can be kept as evidence of sending.
 
 from __future__ import annotations
 
-import email.policy
 import smtplib
 import ssl
-from email.message import EmailMessage
 from typing import Protocol
 
 
@@ -23,8 +21,9 @@ class PermanentMailError(Exception):
 
 
 class MailConnection(Protocol):
-    def send(self, message: EmailMessage) -> str:
-        """Send one message; return the server's answer; raise a *MailError otherwise."""
+    def send(self, recipient: str, data: bytes) -> str:
+        """Send one message (CRLF line ends); return the server's answer; raise a
+        *MailError otherwise."""
 
 
 class MailTransport(Protocol):
@@ -44,20 +43,18 @@ class _SMTPConnection:
         self.client = client
         self.sender = sender
 
-    def send(self, message: EmailMessage) -> str:
-        recipients = [message["To"]]
+    def send(self, recipient: str, data: bytes) -> str:
         try:
             code, text = self.client.mail(self.sender)
             if code != 250:
                 self.client.rset()
                 raise _classify(code, text)
-            for recipient in recipients:
-                code, text = self.client.rcpt(recipient)
-                if code not in (250, 251):
-                    self.client.rset()
-                    raise _classify(code, text)
+            code, text = self.client.rcpt(recipient)
+            if code not in (250, 251):
+                self.client.rset()
+                raise _classify(code, text)
             # smtplib sends bytes as they are: the lines must already end in CRLF.
-            code, text = self.client.data(message.as_bytes(policy=email.policy.SMTP))
+            code, text = self.client.data(data)
         except (smtplib.SMTPException, OSError) as exc:
             if isinstance(exc, smtplib.SMTPResponseException):
                 raise _classify(exc.smtp_code, exc.smtp_error) from exc

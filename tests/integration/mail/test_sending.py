@@ -134,3 +134,16 @@ def test_alert_final_failure_is_an_event_too(app, db, session, clock, transport,
     [event] = events_of(session, "decision:TEST-2")
     assert event.tag == "alert_failed"
     assert session.scalar(select(OutboxMessage.state)) == MessageState.FAILED
+
+
+def test_several_connections_deliver_each_message_once(app, db, session, clock, transport,
+                                                       inbox):
+    for n in range(7):
+        queue(app, session, clock, kind="decision_alert", to=f"t{n}@example.fr",
+              subject_ref=f"decision:MULTI-{n}")
+    report = send_due(db, transport, clock, sender="ne-pas-repondre@notify.test",
+                      max_attempts=3, connections=3)
+    assert report.sent == 7
+    assert sorted(m["To"] for m in inbox.messages) == [f"t{n}@example.fr" for n in range(7)]
+    for n in range(7):
+        assert [e.tag for e in events_of(session, f"decision:MULTI-{n}")] == ["alert_sent"]

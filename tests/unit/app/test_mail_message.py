@@ -1,0 +1,44 @@
+"""Outbox rows rendered to SMTP bytes, read back with the standard library's parser."""
+
+import email
+import email.policy
+from datetime import UTC, datetime
+
+from notify.mail.message import render
+
+AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+TEXT = ("Bonjour,\n\nUne décision est disponible : « ouvrez » votre espace.\n"
+        ".ligne qui commence par un point\n" + "é" * 200 + "\n")
+HTML = "<p>Une décision est disponible&nbsp;: <a href=\"https://x/decisions\">voir</a></p>"
+
+
+def message(subject="Une nouvelle décision est disponible dans votre espace"):
+    data = render(message_id=7, sender="ne-pas-repondre@notify.test", to="a@example.fr",
+                  subject=subject, text=TEXT, html=HTML, at=AT)
+    return data, email.message_from_bytes(data, policy=email.policy.default)
+
+
+def test_headers_and_both_parts_read_back_exactly():
+    _, parsed = message()
+    assert parsed["Subject"] == "Une nouvelle décision est disponible dans votre espace"
+    assert parsed["To"] == "a@example.fr"
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    assert parsed["Date"].datetime == AT
+    assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == TEXT
+    assert parsed.get_body(("html",)).get_content().strip() == HTML
+    assert parsed.defects == [] and all(not p.defects for p in parsed.walk())
+
+
+def test_lines_are_crlf_and_short_enough_for_smtp():
+    data, _ = message()
+    lines = data.split(b"\r\n")
+    assert b"\n" not in b"".join(lines)
+    assert max(len(line) for line in lines) <= 78
+
+
+def test_ascii_subject_is_left_alone_and_ids_differ_per_message():
+    data, parsed = message("Confirmez votre adresse")
+    assert b"Subject: Confirmez votre adresse\r\n" in data
+    other = render(message_id=8, sender="s@x.fr", to="a@example.fr", subject="x", text="t",
+                   html="h", at=AT)
+    assert email.message_from_bytes(other)["Message-ID"] != parsed["Message-ID"]
