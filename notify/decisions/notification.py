@@ -8,12 +8,12 @@ job happens to run; the decision gets its notification date and appeal deadline.
 place in the chain, after every earlier event of the decision, is the evidence that no
 consultation had been recorded before the end of the delay.
 
-Bulk: a chunk of decisions costs four statements whatever its size: one select (rows
-locked ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two jobs at once take different
-decisions), one read of the events of those subjects (for ``seq`` and ``prev``), one
-executemany insert of the events (``notify.evidence.log.event_row``: the documents
-``record_event`` would build), and one executemany update of the decisions by primary
-key. The legal arithmetic stays in ``notify.legal.deadlines``; it is only memoised per
+Bulk: a chunk of decisions costs a handful of statements whatever its size: one select
+(rows locked ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two jobs at once take
+different decisions), the events appended with ``notify.evidence.log.append_events``
+(one read of the subjects' last events per 500 subjects, one executemany insert of the
+documents ``record_event`` would build), and one executemany update of the decisions by
+primary key. The legal arithmetic stays in ``notify.legal.deadlines``; it is only memoised per
 (territory, local date of the making available), which is all it depends on for a
 deemed notification.
 """
@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from notify.accounts.models import Holder
 from notify.decisions.models import Decision, DecisionState, subject_of
-from notify.evidence.log import event_row, format_instant, record_event
-from notify.evidence.models import Event, EventTag
+from notify.evidence.log import NewEvent, append_events, format_instant, record_event
+from notify.evidence.models import EventTag
 from notify.legal.deadlines import Notification, Residence, appeal_deadline, notification
 from notify.legal.policies import DEFAULT_APPEAL_POLICY
 from notify.legal.routing import Channel
@@ -191,25 +191,16 @@ def record_deemed_notifications(session: Session, *, now: datetime, after_id: in
     if not due:
         return report
 
-    subjects = [subject_of(row.reference) for row, _ in due]
-    previous: dict[str, tuple[int, str]] = {}
-    for subject, seq, hash_ in session.execute(
-            select(Event.subject, Event.seq, Event.hash).where(Event.subject.in_(subjects))):
-        if seq > previous.get(subject, (0, None))[0]:
-            previous[subject] = (seq, hash_)
-
     events = []
     updates = []
-    for (row, group), subject in zip(due, subjects, strict=True):
-        seq, prev_hash = previous.get(subject, (0, None))
+    for row, group in due:
         # deemed_event_data, with the notification part shared by the group
         data = {"made_available_at": format_instant(row.made_available_at),
                 "consulted_before_end": False, "notification": group.record}
-        events.append(event_row(subject=subject, seq=seq + 1, prev_hash=prev_hash,
-                                tag=EventTag.DEEMED_NOTIFIED, actor="system",
-                                at=group.notice.at, data=data))
+        events.append(NewEvent(subject=subject_of(row.reference), tag=EventTag.DEEMED_NOTIFIED,
+                               actor="system", at=group.notice.at, data=data))
         updates.append((row.id, group.notice, group.deadline))
-    session.execute(insert(Event), events)
+    append_events(session, events)
     _mark_notified(session, updates)
     report.notified = len(due)
     return report
