@@ -23,6 +23,7 @@ from notify.accounts.forms import (
 )
 from notify.accounts.texts import ATTESTATION, CONDITIONS
 from notify.bootstrap import services
+from notify.decisions.holder import overview as decisions_overview
 from notify.errors import DomainError, TooManyAttempts
 from notify.web import LoggedIn, db_session
 
@@ -244,6 +245,7 @@ def reset_password(token: str):
 def account():
     acc = _current_account()
     return render_template("accounts/account.html", account=acc, holder=acc.holder,
+                           overview=decisions_overview(db_session(), acc.holder),
                            texts={CONDITIONS.version: CONDITIONS,
                                   ATTESTATION.version: ATTESTATION},
                            now=_now(), withdraw_form=PlainForm(), logout_form=PlainForm())

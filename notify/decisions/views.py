@@ -28,12 +28,6 @@ def _holder():
     return current_user.account.holder
 
 
-@bp.app_context_processor
-def _account_overview():
-    """``decisions_overview(holder)`` for the account page's history block."""
-    return {"decisions_overview": lambda holder: ops.overview(db_session(), holder)}
-
-
 @bp.get("/decisions")
 @login_required
 def decisions():
