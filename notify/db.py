@@ -10,8 +10,10 @@ Rules of the house:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -19,6 +21,8 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+R = TypeVar("R")
 
 MIGRATIONS_PATH = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -137,6 +141,23 @@ class UnitOfWork:
     def commit(self) -> None:
         assert self.session is not None
         self.session.commit()
+
+
+def drain(db: Database, step: Callable[[Session, int], R]) -> list[R]:
+    """Run a job in chunks: ``step(session, after_id)`` handles the rows after
+    ``after_id`` and returns a report whose ``last_id`` is where the next chunk starts,
+    or None when there was nothing left. Each chunk is its own committed transaction,
+    so a long job holds no lock for long and a crash loses at most one chunk."""
+    reports = []
+    after_id = 0
+    while True:
+        with db.unit_of_work() as uow:
+            report = step(uow.session, after_id)
+            uow.commit()
+        reports.append(report)
+        if report.last_id is None:
+            return reports
+        after_id = report.last_id
 
 
 def alembic_config(url: str) -> Config:

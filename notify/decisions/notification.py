@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from notify.accounts.models import Holder
+from notify.db import drain
 from notify.decisions.models import Decision, DecisionState, subject_of
 from notify.evidence.log import NewEvent, append_events, format_instant, record_event
 from notify.evidence.models import EventTag
@@ -224,19 +225,12 @@ def run_deemed_notifications(db, clock, *, limit: int = CHUNK) -> DeemedReport:
     is read once, so that one run applies one cut-off.
     """
     now = clock.now()
-    total = DeemedReport()
     deemed = _Deemed()
-    after_id = 0
-    while True:
-        with db.unit_of_work() as uow:
-            report = record_deemed_notifications(uow.session, now=now, after_id=after_id,
-                                                 limit=limit, deemed=deemed)
-            uow.commit()
-        total.notified += report.notified
-        total.scanned += report.scanned
-        if report.last_id is None:
-            break
-        total.last_id = after_id = report.last_id
+    reports = drain(db, lambda session, after_id: record_deemed_notifications(
+        session, now=now, after_id=after_id, limit=limit, deemed=deemed))
+    total = DeemedReport(notified=sum(r.notified for r in reports),
+                         scanned=sum(r.scanned for r in reports),
+                         last_id=max((r.last_id for r in reports if r.last_id), default=None))
     if total.notified:
         log.info("%s decision(s) deemed notified", total.notified)
     return total

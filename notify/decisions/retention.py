@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notify.accounts.models import Holder
+from notify.db import drain
 from notify.decisions.models import Decision, DecisionState
 from notify.evidence.log import format_instant, record_event
 from notify.evidence.models import EventTag
@@ -97,16 +98,9 @@ def purge_expired(session: Session, *, now: datetime, retention: Period, after_i
 def run_purge(db, clock, retention: Period, *, limit: int = CHUNK) -> PurgeReport:
     """The job: every decision past its retention, one committed transaction per chunk."""
     now = clock.now()
-    total = PurgeReport()
-    after_id = 0
-    while True:
-        with db.unit_of_work() as uow:
-            report = purge_expired(uow.session, now=now, retention=retention,
-                                   after_id=after_id, limit=limit)
-            uow.commit()
-        total.purged += report.purged
-        total.scanned += report.scanned
-        if report.last_id is None:
-            break
-        total.last_id = after_id = report.last_id
+    reports = drain(db, lambda session, after_id: purge_expired(
+        session, now=now, retention=retention, after_id=after_id, limit=limit))
+    total = PurgeReport(purged=sum(r.purged for r in reports),
+                        scanned=sum(r.scanned for r in reports),
+                        last_id=max((r.last_id for r in reports if r.last_id), default=None))
     return total
