@@ -110,6 +110,59 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def committed_url(request, tmp_path):
+    """A database of the test's own, migrated, for tests that commit for real from
+    several connections (concurrency): a SQLite file, and a PostgreSQL database next to
+    NOTIFY_TEST_DATABASE_URL's when it is set."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'committed.db'}"
+    else:
+        if not os.environ.get("NOTIFY_TEST_DATABASE_URL"):
+            pytest.skip("NOTIFY_TEST_DATABASE_URL is not set")
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        base = make_url(os.environ["NOTIFY_TEST_DATABASE_URL"])
+        name = f"{base.database}_committed"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = base.set(database=name).render_as_string(hide_password=False)
+    database.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def run_together():
+    """Start the given callables at the same instant in threads; re-raise their errors."""
+    import threading
+
+    def run(*workers):
+        barrier = threading.Barrier(len(workers))
+        errors = []
+
+        def wrap(work):
+            def target():
+                barrier.wait()
+                try:
+                    work()
+                except Exception as exc:  # surfaced below, with the test's failure
+                    errors.append(exc)
+            return target
+
+        threads = [threading.Thread(target=wrap(w)) for w in workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not errors, errors
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def smtp_server():
     inbox = _Inbox()

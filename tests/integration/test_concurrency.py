@@ -5,13 +5,9 @@ use a database of their own, built by the migrations: a SQLite file, and a Postg
 database when NOTIFY_TEST_DATABASE_URL is set.
 """
 
-import os
-import threading
 from datetime import timedelta
 
-import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from notify import db as database
 from notify.evidence.batches import GENESIS_ROOT, certify_pending
@@ -22,46 +18,8 @@ from notify.mail.sending import send_due
 from notify.mail.smtp import SMTPTransport
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def committed_url(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'concurrency.db'}"
-    else:
-        if not os.environ.get("NOTIFY_TEST_DATABASE_URL"):
-            pytest.skip("NOTIFY_TEST_DATABASE_URL is not set")
-        base = make_url(os.environ["NOTIFY_TEST_DATABASE_URL"])
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS notify_concurrency WITH (FORCE)"))
-            conn.execute(text("CREATE DATABASE notify_concurrency"))
-        admin.dispose()
-        url = base.set(database="notify_concurrency").render_as_string(hide_password=False)
-    database.upgrade(url)
-    return url
-
-
-def run_together(*workers):
-    barrier = threading.Barrier(len(workers))
-    errors = []
-
-    def wrap(work):
-        def target():
-            barrier.wait()
-            try:
-                work()
-            except Exception as exc:  # surfaced below, with the test's failure
-                errors.append(exc)
-        return target
-
-    threads = [threading.Thread(target=wrap(w)) for w in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
-
-
-def test_two_senders_never_send_a_message_twice(committed_url, clock, smtp_server, inbox):
+def test_two_senders_never_send_a_message_twice(run_together, committed_url, clock,
+                                                smtp_server, inbox):
     db = database.Database.from_url(committed_url)
     with db.unit_of_work() as uow:
         for n in range(120):
@@ -89,7 +47,7 @@ def test_two_senders_never_send_a_message_twice(committed_url, clock, smtp_serve
     db.engine.dispose()
 
 
-def test_two_certifiers_put_each_event_in_exactly_one_batch(committed_url, clock,
+def test_two_certifiers_put_each_event_in_exactly_one_batch(run_together, committed_url, clock,
                                                              timestamp_client):
     db = database.Database.from_url(committed_url)
     with db.unit_of_work() as uow:

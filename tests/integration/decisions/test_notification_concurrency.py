@@ -7,13 +7,9 @@ after ``NOTIFY_TEST_DATABASE_URL``'s with ``_race`` appended when it is set.
 
 from __future__ import annotations
 
-import os
-import threading
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from notify import db as database
 from notify.accounts.models import Holder
@@ -26,24 +22,6 @@ from notify.evidence.models import Event, EventTag
 MADE_AVAILABLE = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 DELAY_ENDS = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def committed_url(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'race.db'}"
-    else:
-        if not os.environ.get("NOTIFY_TEST_DATABASE_URL"):
-            pytest.skip("NOTIFY_TEST_DATABASE_URL is not set")
-        base = make_url(os.environ["NOTIFY_TEST_DATABASE_URL"])
-        name = f"{base.database}_race"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = base.set(database=name).render_as_string(hide_password=False)
-    database.upgrade(url)
-    return url
 
 
 def seed(url, count):
@@ -74,26 +52,6 @@ def seed(url, count):
     return db
 
 
-def run_together(*workers):
-    barrier = threading.Barrier(len(workers))
-    errors = []
-
-    def wrap(work):
-        def target():
-            barrier.wait()
-            try:
-                work()
-            except Exception as exc:  # surfaced below, with the test's failure
-                errors.append(exc)
-        return target
-
-    threads = [threading.Thread(target=wrap(w)) for w in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
-
 
 def count_events(db, tag):
     with db.unit_of_work() as uow:
@@ -102,7 +60,7 @@ def count_events(db, tag):
             .group_by(Event.subject)).all())
 
 
-def test_two_first_openings_at_once_record_one_first_consultation(committed_url):
+def test_two_first_openings_at_once_record_one_first_consultation(run_together, committed_url):
     db = seed(committed_url, 20)
     opened_at = MADE_AVAILABLE + timedelta(days=2)
 
@@ -125,7 +83,7 @@ def test_two_first_openings_at_once_record_one_first_consultation(committed_url)
     db.engine.dispose()
 
 
-def test_two_deemed_notification_jobs_at_once(committed_url, clock):
+def test_two_deemed_notification_jobs_at_once(run_together, committed_url, clock):
     db = seed(committed_url, 300)
     clock.set(DELAY_ENDS + timedelta(hours=1))
 
