@@ -104,10 +104,23 @@ class _Inbox:
         return "250 Message accepted for delivery"
 
 
-def free_port() -> int:
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture
+def free_port():
+    """A function giving a loopback TCP port nobody listens on (yet)."""
+    return _free_port
+
+
+@pytest.fixture
+def new_inbox():
+    """A function making an SMTP handler that keeps what it receives, for tests that run
+    (and stop, and restart) SMTP servers of their own."""
+    return _Inbox
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -166,7 +179,7 @@ def run_together():
 @pytest.fixture(scope="session")
 def smtp_server():
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
     controller.start()
     yield controller
     controller.stop()

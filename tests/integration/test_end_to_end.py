@@ -8,11 +8,8 @@ served over HTTP for the outage), the real migrations and jobs.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import html
 import re
-import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -159,26 +156,10 @@ def test_deposit_alert_consultation_deemed_notification_bundles(
 # --- outages and crashes ------------------------------------------------------------
 
 
-class _Mailbox:
-    def __init__(self) -> None:
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content,
-                                                      policy=email.policy.default))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def outage_app(db, clock, tsa_files, tmp_path):
+def outage_app(db, clock, tsa_files, tmp_path, free_port, new_inbox):
     """An app whose SMTP server and TSA (over HTTP) the test can stop and start again."""
-    mailbox = _Mailbox()
+    mailbox = new_inbox()
     smtp_port = free_port()
     authority = Authority.from_files(tsa_files, policy_oid=TEST_POLICY,
                                      serials=CounterSerials(), clock=clock.now)

@@ -18,19 +18,10 @@ def transport(smtp_server):
 
 
 @pytest.fixture
-def down_transport(free_tcp_port):
+def down_transport(free_port):
     """Nothing listens there: the connection is refused, as when the server is down."""
-    return SMTPTransport("127.0.0.1", free_tcp_port, sender="ne-pas-repondre@notify.test",
+    return SMTPTransport("127.0.0.1", free_port(), sender="ne-pas-repondre@notify.test",
                          timeout=2)
-
-
-@pytest.fixture
-def free_tcp_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def queue(app, session, clock, kind="verify_email", to="titulaire@example.fr",
