@@ -1,8 +1,9 @@
 """Demo data: a few holders across territories, some with an open account.
 
 Loading twice is harmless: holders are upserted, existing demo accounts get a fresh
-password (printed, since only its hash is stored), and holders still without an
-account get a fresh activation code so that registration can be tried in the browser.
+password (printed, since only its hash is stored), holders still without an account
+get a fresh activation code so that registration can be tried in the browser, and the
+demo decisions, deposited again, are answered ``duplicate``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from notify.accounts import operations as ops
 from notify.accounts.models import Account, Holder
 from notify.accounts.register import HolderRow, import_holders, issue_activation_codes
+from notify.decisions.operations import deposit
 from notify.settings import Settings
 
 DEMO_HOLDERS = (
@@ -33,6 +35,33 @@ DEMO_HOLDERS = (
               "56 boulevard Voltaire, 75011 Paris"),
 )
 WITH_ACCOUNT = ("100000000001", "100000000002", "100000000003")
+
+
+def _withdrawal(reference, licence, points, balance, decided_on, offence_on, place,
+                description, offence_class):
+    return {"reference": reference, "licence_number": licence, "kind": "withdrawal",
+            "points": points, "balance_after": balance, "decided_on": decided_on,
+            "probationary": False,
+            "offence": {"date": offence_on, "place": place, "description": description,
+                        "class": offence_class}}
+
+
+# Deposited through the real deposit operation, as the administration's systems would:
+# three go online (two holders with an account), one by simple letter (no account),
+# one by registered letter (a withdrawal to 0, never eligible).
+DEMO_DECISIONS = (
+    _withdrawal("DEMO-2026-0001", "100000000001", 2, 10, "2026-11-02", "2026-10-02",
+                "Lyon (69)", "Excès de vitesse inférieur à 20 km/h", "C3"),
+    {"reference": "DEMO-2026-0002", "licence_number": "100000000001", "kind": "restoration",
+     "points": 2, "balance_after": 12, "decided_on": "2026-11-10", "probationary": False,
+     "restoration_basis": "L223-6-1"},
+    _withdrawal("DEMO-2026-0003", "100000000002", 4, 8, "2026-11-05", "2026-09-14",
+                "Strasbourg (67)", "Usage d'un téléphone tenu en main en conduisant", "C4"),
+    _withdrawal("DEMO-2026-0004", "100000000005", 1, 11, "2026-11-06", "2026-10-20",
+                "Marseille (13)", "Franchissement d'une ligne continue", "C4"),
+    _withdrawal("DEMO-2026-0005", "100000000006", 6, 0, "2026-11-09", "2026-10-01",
+                "Paris (75)", "Conduite sous l'empire d'un état alcoolique", "DELIT"),
+)
 
 
 def _demo_email(holder: Holder) -> str:
@@ -64,6 +93,7 @@ def load_demo(session: Session, now: datetime, settings: Settings) -> dict:
         with_account.append({"licence_number": number, "email": account.email,
                              "password": password})
     codes = issue_activation_codes(session, now, timedelta(days=settings.activation_code_days))
+    results = deposit(session, list(DEMO_DECISIONS), depositor="demo", now=now)
     return {
         "holders": with_account,
         "registration": [
@@ -71,4 +101,5 @@ def load_demo(session: Session, now: datetime, settings: Settings) -> dict:
              "activation_code": code}
             for h, code, _ in codes if h.licence_number in holders
         ],
+        "decisions": [result.as_json() for result in results],
     }

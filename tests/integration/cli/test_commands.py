@@ -41,7 +41,11 @@ def test_demo_load_prints_working_credentials(notify):
     data = json.loads(notify("demo", "load").stdout)
     assert len(data["holders"]) == 3
     assert {"licence_number", "email", "password"} <= set(data["holders"][0])
+    assert [(d["outcome"], d["channel"]) for d in data["decisions"]] == [
+        ("accepted", "online")] * 3 + [("accepted", "postal_simple"),
+                                       ("accepted", "postal_registered")]
     again = json.loads(notify("demo", "load").stdout)
+    assert {d["outcome"] for d in again["decisions"]} == {"duplicate"}
     assert again["holders"][0]["email"] == data["holders"][0]["email"]
     assert again["holders"][0]["password"] != data["holders"][0]["password"]
 
