@@ -9,9 +9,12 @@ with IN queries of at most 500 values, and decisions and events are inserted in 
 
 from __future__ import annotations
 
+import gc
 import logging
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -144,6 +147,36 @@ def _conflict(reference: str) -> ItemResult:
         "reference", "référence déjà utilisée pour une décision au contenu différent")])
 
 
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = True
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk deposit.
+
+    A deposit of 10,000 decisions allocates millions of objects that all live until the
+    commit; the collector's full passes scan them again and again, measured at a fifth
+    of the deposit's time. Nothing in a deposit needs a cycle collected before it ends
+    (reference counting frees the rest), so the collector waits, and resumes when the
+    last concurrent deposit of this process ends.
+    """
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 def deposit(
     session: Session,
     items: Sequence[Any],
@@ -164,6 +197,13 @@ def deposit(
     ``letter_hash`` renders the letter and returns its SHA-256 (a parameter so that the
     benchmark can measure the deposit with and without rendering).
     """
+    with _gc_paused():
+        return _deposit(session, items, depositor=depositor, now=now,
+                        routing_policy=routing_policy, letter_hash=letter_hash)
+
+
+def _deposit(session: Session, items: Sequence[Any], *, depositor: str, now: datetime,
+             routing_policy: RoutingPolicy, letter_hash) -> list[ItemResult]:
     latest = latest_legal_date(now)
     parsed: list[tuple[DecisionContent | None, list[Problem]]] = [
         parse_item(raw, latest) for raw in items]

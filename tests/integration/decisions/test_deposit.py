@@ -292,3 +292,17 @@ def test_a_database_failure_stores_nothing_of_the_deposit(ctx, session, clock, o
     assert count(session) == 0
     assert session.scalar(select(func.count()).select_from(Event)
                           .where(Event.tag == "deposited")) == 0
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_the_garbage_collector_is_left_as_it_was(ctx, session, clock, enabled_before):
+    import gc
+
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        ops.deposit(session, [{"reference": "X"}], depositor="t", now=clock.now())
+        with pytest.raises(TypeError):
+            ops.deposit(session, None, depositor="t", now=clock.now())
+        assert gc.isenabled() is enabled_before
+    finally:
+        gc.enable()
