@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-22 15:39:52.427232
 """
 
-from alembic import op
 import sqlalchemy as sa
-import notify.db
+from alembic import op
 
+import notify.db
 
 revision = '0001'
 down_revision = None

@@ -5,10 +5,10 @@ Revises: 0001
 Create Date: 2026-11-22 15:43:23.707967
 """
 
-from alembic import op
 import sqlalchemy as sa
-import notify.db
+from alembic import op
 
+import notify.db
 
 revision = '0002'
 down_revision = '0001'

@@ -5,10 +5,10 @@ Revises: 0002
 Create Date: 2026-11-22 15:50:43.344788
 """
 
-from alembic import op
 import sqlalchemy as sa
-import notify.db
+from alembic import op
 
+import notify.db
 
 revision = '0003'
 down_revision = '0002'
