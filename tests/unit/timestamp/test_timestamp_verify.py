@@ -54,7 +54,7 @@ def authority_for(key, cert, clock, chain=(), monkeypatch=None) -> Authority:
 
 
 @pytest.fixture
-def test_ca(make_cert):
+def throwaway_ca(make_cert):
     key = ec.generate_private_key(ec.SECP256R1())
     return key, make_cert(subject="test CA", key=key, ca=True, eku=None)
 
@@ -163,9 +163,9 @@ def test_two_signer_infos(ec_authority, ec_files, data, digest):
     ids=["no-eku", "non-critical", "extra-usage", "other-usage"],
 )
 def test_signer_without_the_time_stamping_eku(
-    test_ca, make_cert, clock, monkeypatch, eku, critical, expected, data, digest
+    throwaway_ca, make_cert, clock, monkeypatch, eku, critical, expected, data, digest
 ):
-    ca_key, ca_cert = test_ca
+    ca_key, ca_cert = throwaway_ca
     key = ec.generate_private_key(ec.SECP256R1())
     cert = make_cert(
         subject="TSA",
@@ -184,8 +184,8 @@ def test_chain_to_an_untrusted_root(generated, ec_authority, data, digest):
     fails("chain", ec_authority.timestamp(digest), data=data, trust_anchors=[generated["rsa"].root])
 
 
-def test_issuer_that_is_not_a_ca(test_ca, make_cert, clock, data, digest):
-    ca_key, ca_cert = test_ca
+def test_issuer_that_is_not_a_ca(throwaway_ca, make_cert, clock, data, digest):
+    ca_key, ca_cert = throwaway_ca
     middle_key = ec.generate_private_key(ec.SECP256R1())
     middle = make_cert(
         subject="not a CA", key=middle_key, issuer_cert=ca_cert, issuer_key=ca_key, eku=None
@@ -196,8 +196,8 @@ def test_issuer_that_is_not_a_ca(test_ca, make_cert, clock, data, digest):
     assert "not a CA" in str(fails("chain", token, data=data, trust_anchors=[ca_cert]))
 
 
-def test_chain_through_an_intermediate(test_ca, make_cert, clock, data, digest):
-    ca_key, ca_cert = test_ca
+def test_chain_through_an_intermediate(throwaway_ca, make_cert, clock, data, digest):
+    ca_key, ca_cert = throwaway_ca
     middle_key = ec.generate_private_key(ec.SECP256R1())
     middle = make_cert(
         subject="intermediate", key=middle_key, issuer_cert=ca_cert, issuer_key=ca_key, ca=True
