@@ -302,3 +302,26 @@ def test_behind_a_trusted_proxy_scheme_and_address_come_from_its_headers(
     other = client.post("/connexion", headers={"X-Forwarded-For": "198.51.100.9"}, data={
         "csrf_token": token, "email": "proxy@example.fr", "password": PASSWORD})
     assert other.status_code == 302
+
+
+def test_demo_mail_catcher_pages_exist_in_demo_mode_only(client, db, clock, timestamp_client,
+                                                         tmp_path, free_port):
+    import smtplib
+
+    from notify import create_app
+    from notify.demo.mailcatcher import start_catcher
+
+    assert client.get("/demo/courriels").status_code == 404
+    demo = create_app({"mode": "demo", "instance_path": tmp_path / "demo", "database": db,
+                       "clock": clock, "timestamp_client": timestamp_client})
+    settings = demo.extensions["notify"].settings
+    port = free_port()
+    catcher = start_catcher(settings.mail_catcher_path, "127.0.0.1", port)
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.sendmail("a@notify.test", ["b@example.fr"],
+                          b"Subject: Essai du catcher\r\nTo: b@example.fr\r\n\r\nBonjour\r\n")
+    finally:
+        catcher.stop()
+    page = demo.test_client().get("/demo/courriels").get_data(as_text=True)
+    assert "Essai du catcher" in page and "Bonjour" in page
