@@ -23,8 +23,10 @@ from sqlalchemy.orm import Session
 
 from notify.accounts.models import Holder
 from notify.decisions.letters import LetterFacts, render_letter
-from notify.decisions.models import Decision, DecisionState, PostalBatch
+from notify.decisions.models import Decision, DecisionState, PostalBatch, subject_of
 from notify.errors import Conflict, InvalidInput, NotFound
+from notify.evidence.log import NewEvent, append_events
+from notify.evidence.models import EventTag
 from notify.legal.routing import Channel
 
 POSTAL_CHANNELS = (Channel.POSTAL_SIMPLE.value, Channel.POSTAL_REGISTERED.value)
@@ -105,6 +107,15 @@ def export_batch(session: Session, channel: str, now: datetime) -> PostalExport 
         decision.postal_batch_id = batch.id
         decision.exported_at = now
         decision.state = DecisionState.EXPORTED
+    # Evidence that the decision left by post, in which batch and archive (the envelope
+    # itself is the print house's and La Poste's evidence).
+    append_events(session, [
+        NewEvent(subject=subject_of(decision.reference), tag=EventTag.EXPORTED_FOR_PRINT,
+                 actor="operator", at=now,
+                 data={"batch": number, "channel": channel,
+                       "archive_sha256": batch.archive_sha256,
+                       "letter_sha256": decision.letter_sha256})
+        for decision, _ in rows])
     session.flush()
     return PostalExport(batch, archive)
 

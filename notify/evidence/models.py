@@ -30,6 +30,7 @@ class EventTag(enum.StrEnum):
     CONSULTED = "consulted"
     DEEMED_NOTIFIED = "deemed_notified"
     CONTENT_PURGED = "content_purged"
+    EXPORTED_FOR_PRINT = "exported_for_print"
 
 
 class Event(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import zipfile
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from notify.decisions import operations as ops
 from notify.decisions.models import ApiToken, Decision, PostalBatch
 from notify.decisions.testing import restoration, withdrawal
 from notify.decisions.tokens import token_digest
+from notify.evidence.log import events_of
 
 
 @pytest.fixture
@@ -86,6 +88,11 @@ def test_postal_export_and_identical_re_export(ctx, runner, session, clock, make
     assert exported[0].postal_batch_id == batch.id
     assert exported[0].exported_at == clock.now()
     assert letter_of(files, "P-1") == exported[0].letter_sha256
+    [event] = [e for e in events_of(session, "decision:P-1") if e.tag == "exported_for_print"]
+    assert json.loads(event.document)["data"] == {
+        "batch": 1, "channel": "postal_simple", "archive_sha256": batch.archive_sha256,
+        "letter_sha256": exported[0].letter_sha256}
+    assert [e.tag for e in events_of(session, "decision:P-3")] == ["deposited"]
 
     # Nothing is exported twice.
     nothing = runner.invoke(args=["postal", "export", "--channel", "postal_simple",
