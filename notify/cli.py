@@ -131,6 +131,41 @@ def holders_activation_codes(output: Path) -> None:
     click.echo(f"{len(issued)} code(s) d'activation écrits dans {output}.")
 
 
+# --- legal values in force ------------------------------------------------------------
+
+
+@main.command("policies")
+@with_appcontext
+def policies() -> None:
+    """Valeurs et politiques juridiques en vigueur (pour les juristes)."""
+    from notify.legal.delays import (
+        CLOSURE_DELAY_DEFAULT,
+        MAX_CLOSURE_DELAY,
+        RETENTION_PERIOD_DEFAULT,
+    )
+    from notify.legal.policies import (
+        DEFAULT_APPEAL_POLICY,
+        DEFAULT_NOTIFICATION_POLICY,
+        DEFAULT_ROUTING_POLICY,
+    )
+
+    s = services().settings
+    click.echo("Réglages fixés, à défaut de l'arrêté prévu au IV de l'article R. 223-3-1 :")
+    click.echo(f"  délai de fermeture du compte : {s.closure_delay} "
+               f"(défaut {CLOSURE_DELAY_DEFAULT}, au plus {MAX_CLOSURE_DELAY} par analogie "
+               "avec l'article R. 112-18 du CRPA) — NOTIFY_CLOSURE_DELAY")
+    click.echo(f"  durée de conservation des décisions : {s.retention_period} "
+               f"(défaut {RETENTION_PERIOD_DEFAULT}) — NOTIFY_RETENTION_PERIOD")
+    tsa = s.tsa_url or f"autorité embarquée, politique {s.tsa_policy_oid}"
+    click.echo(f"  horodatage : {tsa}")
+    click.echo("Politiques appliquées (nom/version, enregistrés avec chaque décision) :")
+    for label, policy in (("notification", DEFAULT_NOTIFICATION_POLICY),
+                          ("orientation", DEFAULT_ROUTING_POLICY),
+                          ("délai de recours", DEFAULT_APPEAL_POLICY)):
+        click.echo(f"  {label} : {policy.ref}")
+        click.echo(f"      {' '.join(policy.basis.split())}")
+
+
 # --- outbox -------------------------------------------------------------------------
 
 
