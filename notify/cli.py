@@ -143,11 +143,7 @@ def policies() -> None:
         MAX_CLOSURE_DELAY,
         RETENTION_PERIOD_DEFAULT,
     )
-    from notify.legal.policies import (
-        DEFAULT_APPEAL_POLICY,
-        DEFAULT_NOTIFICATION_POLICY,
-        DEFAULT_ROUTING_POLICY,
-    )
+    from notify.legal.policies import DEFAULT_APPEAL_POLICY
 
     s = services().settings
     click.echo("Réglages fixés, à défaut de l'arrêté prévu au IV de l'article R. 223-3-1 :")
@@ -159,8 +155,8 @@ def policies() -> None:
     tsa = s.tsa_url or f"autorité embarquée, politique {s.tsa_policy_oid}"
     click.echo(f"  horodatage : {tsa}")
     click.echo("Politiques appliquées (nom/version, enregistrés avec chaque décision) :")
-    for label, policy in (("notification", DEFAULT_NOTIFICATION_POLICY),
-                          ("orientation", DEFAULT_ROUTING_POLICY),
+    for label, policy in (("notification (NOTIFY_NOTIFICATION_POLICY)", s.notification_policy),
+                          ("orientation (NOTIFY_ROUTING_POLICY)", s.routing_policy),
                           ("délai de recours", DEFAULT_APPEAL_POLICY)):
         click.echo(f"  {label} : {policy.ref}")
         click.echo(f"      {' '.join(policy.basis.split())}")

@@ -58,7 +58,8 @@ def _make_decisions_available(services: Services):
 
 
 def _record_deemed_notifications(services: Services):
-    return run_deemed_notifications(services.db, services.clock)
+    return run_deemed_notifications(services.db, services.clock,
+                                    policy=services.settings.notification_policy)
 
 
 def _purge_decisions(services: Services):

@@ -33,6 +33,13 @@ from notify.legal.delays import (
     parse_period,
     validate_closure_delay,
 )
+from notify.legal.policies import (
+    DEFAULT_NOTIFICATION_POLICY,
+    DEFAULT_ROUTING_POLICY,
+    NotificationPolicy,
+    RoutingPolicy,
+    get_policy,
+)
 
 MODES = ("production", "demo", "test")
 PREFIX = "NOTIFY_"
@@ -80,6 +87,8 @@ class Settings:
     tsa_key_passphrase: str | None = field(repr=False)
     evidence_batch_seconds: float
     evidence_batch_size: int
+    notification_policy: NotificationPolicy
+    routing_policy: RoutingPolicy
 
     @property
     def is_production(self) -> bool:
@@ -176,6 +185,22 @@ class _Reader:
             return False
         self.problems.append(f"{PREFIX}{name.upper()} doit valoir 0 ou 1 (reçu {value!r})")
         return default
+
+    def policy(self, name: str, kind: type, default):
+        """A named legal policy of ``notify.legal.policies`` (``name`` or ``name/version``)."""
+        value = self.raw(name)
+        if value in (None, ""):
+            return default
+        try:
+            policy = get_policy(str(value))
+        except ValueError as exc:
+            self.problems.append(f"{PREFIX}{name.upper()} : {exc}")
+            return default
+        if not isinstance(policy, kind):
+            self.problems.append(f"{PREFIX}{name.upper()} : {value!r} n'est pas une politique "
+                                 f"de ce type")
+            return default
+        return policy
 
     def period(self, name: str, default: Period) -> Period:
         value = self.raw(name)
@@ -288,6 +313,9 @@ def load_settings(
         tsa_key_passphrase=read.text("tsa_key_passphrase"),
         evidence_batch_seconds=read.number("evidence_batch_seconds", 2.0),
         evidence_batch_size=read.integer("evidence_batch_size", 10_000, minimum=1),
+        notification_policy=read.policy("notification_policy", NotificationPolicy,
+                                        DEFAULT_NOTIFICATION_POLICY),
+        routing_policy=read.policy("routing_policy", RoutingPolicy, DEFAULT_ROUTING_POLICY),
     )
     if production and not tsa_url and read.raw("tsa_policy_oid") in (None, ""):
         read.problems.append("NOTIFY_TSA_POLICY_OID (OID de la politique d'horodatage) est "

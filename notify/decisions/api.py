@@ -80,7 +80,8 @@ def deposit():
     session = db_session()
     try:
         results = ops.deposit(session, items, depositor=token.name,
-                              now=services().clock.now())
+                              now=services().clock.now(),
+                              routing_policy=services().settings.routing_policy)
         session.commit()
     except IntegrityError as exc:
         session.rollback()

@@ -50,6 +50,7 @@ from notify.legal.deadlines import (
     deemed_notification_on,
     notification,
 )
+from notify.legal.policies import DEFAULT_NOTIFICATION_POLICY, NotificationPolicy
 from notify.legal.routing import Channel
 from notify.legal.territories import get_territory
 from notify.web.formatting import date_fr, datetime_fr
@@ -188,7 +189,8 @@ def letter_parts(decision: Decision, holder: Holder) -> list[tuple[str, str]]:
 
 
 def consult(session: Session, holder: Holder, reference: str, *, now: datetime,
-            via: str) -> HolderDecision:
+            via: str, policy: NotificationPolicy = DEFAULT_NOTIFICATION_POLICY
+            ) -> HolderDecision:
     """The holder opens one of his decisions (``via`` ``page`` or ``pdf``): record the
     consultation (flushes; the caller commits) and return the decision to show.
 
@@ -198,7 +200,7 @@ def consult(session: Session, holder: Holder, reference: str, *, now: datetime,
         decision = _locked(session, holder.id, reference)
         try:
             with session.begin_nested():
-                _record_consultation(session, decision, holder.territory, now, via)
+                _record_consultation(session, decision, holder.territory, now, via, policy)
         except IntegrityError:
             if attempt == RETRIES:
                 raise
@@ -219,27 +221,27 @@ def _locked(session: Session, holder_id: int, reference: str) -> Decision:
 
 
 def _record_consultation(session: Session, decision: Decision, territory: str,
-                         now: datetime, via: str) -> None:
+                         now: datetime, via: str, policy: NotificationPolicy) -> None:
     if decision.content_purged_at is not None:
         return
     if decision.first_consulted_at is None:
-        _first_consultation(session, decision, territory, now, via)
+        _first_consultation(session, decision, territory, now, via, policy)
     else:
         _later_consultation(session, decision, territory, now, via)
 
 
 def _first_consultation(session: Session, decision: Decision, territory: str,
-                        now: datetime, via: str) -> None:
+                        now: datetime, via: str, policy: NotificationPolicy) -> None:
     # The making available is the TSA's genTime; a server clock lagging behind it must
     # not date a consultation before the decision existed for the holder.
     at = max(now, decision.made_available_at)
-    ends = deemed_notification_at(decision.made_available_at, territory)
+    ends = deemed_notification_at(decision.made_available_at, territory, policy=policy)
     if decision.notified_at is None and at >= ends:
-        record_deemed_notification(session, decision, territory)
+        record_deemed_notification(session, decision, territory, policy)
     data = {"via": via, "within_delay": at < ends, "delay_ends_at": format_instant(ends),
             "notification": None}
     if decision.notified_at is None:
-        notice = notification(decision.made_available_at, at, territory)
+        notice = notification(decision.made_available_at, at, territory, policy=policy)
         deadline = appeal_deadline_for(notice.on, territory)
         apply_notification(decision, notice, deadline)
         data["notification"] = notification_record(notice, deadline)

@@ -34,7 +34,11 @@ from notify.decisions.models import Decision, DecisionState, subject_of
 from notify.evidence.log import NewEvent, append_events, format_instant, record_event
 from notify.evidence.models import EventTag
 from notify.legal.deadlines import Notification, Residence, appeal_deadline, notification
-from notify.legal.policies import DEFAULT_APPEAL_POLICY
+from notify.legal.policies import (
+    DEFAULT_APPEAL_POLICY,
+    DEFAULT_NOTIFICATION_POLICY,
+    NotificationPolicy,
+)
 from notify.legal.routing import Channel
 from notify.legal.territories import get_territory
 
@@ -99,15 +103,16 @@ def apply_notification(decision: Decision, notice: Notification, deadline: date)
     decision.appeal_deadline = deadline
 
 
-def record_deemed_notification(session: Session, decision: Decision,
-                               territory: str) -> Notification:
+def record_deemed_notification(session: Session, decision: Decision, territory: str,
+                               policy: NotificationPolicy = DEFAULT_NOTIFICATION_POLICY
+                               ) -> Notification:
     """Record the deemed notification of one decision whose delay has ended (flushes).
 
     For a holder who opens a decision after the end of the delay before the job has
     passed: the deemed notification is recorded first, at its legal instant, then his
     consultation. The caller holds the decision's row lock.
     """
-    notice = notification(decision.made_available_at, None, territory)
+    notice = notification(decision.made_available_at, None, territory, policy=policy)
     deadline = appeal_deadline_for(notice.on, territory)
     record_event(session, subject=decision.subject, tag=EventTag.DEEMED_NOTIFIED,
                  actor="system", at=notice.at,
@@ -141,14 +146,15 @@ class _Deemed:
     """Memoised deemed notifications: they depend only on the territory and the local
     date of the making available."""
 
-    def __init__(self) -> None:
+    def __init__(self, policy: NotificationPolicy = DEFAULT_NOTIFICATION_POLICY) -> None:
+        self.policy = policy
         self._cache: dict[tuple[str, date], _Group] = {}
 
     def of(self, made_available_at: datetime, territory: str) -> _Group:
         key = (territory, made_available_at.astimezone(get_territory(territory).zone).date())
         group = self._cache.get(key)
         if group is None:
-            notice = notification(made_available_at, None, territory)
+            notice = notification(made_available_at, None, territory, policy=self.policy)
             deadline = appeal_deadline_for(notice.on, territory)
             group = self._cache[key] = _Group(notice, deadline,
                                               notification_record(notice, deadline))
@@ -218,14 +224,16 @@ def _mark_notified(session: Session, updates: list[tuple[int, Notification, date
         for id_, notice, deadline in updates])
 
 
-def run_deemed_notifications(db, clock, *, limit: int = CHUNK) -> DeemedReport:
+def run_deemed_notifications(db, clock, *, limit: int = CHUNK,
+                             policy: NotificationPolicy = DEFAULT_NOTIFICATION_POLICY
+                             ) -> DeemedReport:
     """The job: every due decision, one committed transaction per chunk.
 
     A crash loses at most the chunk in flight, which the next run takes again. ``now``
     is read once, so that one run applies one cut-off.
     """
     now = clock.now()
-    deemed = _Deemed()
+    deemed = _Deemed(policy)
     reports = drain(db, lambda session, after_id: record_deemed_notifications(
         session, now=now, after_id=after_id, limit=limit, deemed=deemed))
     total = DeemedReport(notified=sum(r.notified for r in reports),

@@ -41,7 +41,7 @@ def decision(reference: str):
     session = db_session()
     holder = _holder()
     shown = ops.consult(session, holder, reference, now=services().clock.now(),
-                        via=ops.VIA_PAGE)
+                        via=ops.VIA_PAGE, policy=services().settings.notification_policy)
     session.commit()
     letter = None if shown.purged else ops.letter_parts(shown.decision, holder)
     return render_template("decisions/holder/decision.html", shown=shown, letter=letter,
@@ -54,7 +54,7 @@ def letter_pdf(reference: str):
     session = db_session()
     holder = _holder()
     shown = ops.consult(session, holder, reference, now=services().clock.now(),
-                        via=ops.VIA_PDF)
+                        via=ops.VIA_PDF, policy=services().settings.notification_policy)
     session.commit()
     if shown.purged:
         return render_template("decisions/holder/decision.html", shown=shown, letter=None,

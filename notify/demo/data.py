@@ -93,7 +93,8 @@ def load_demo(session: Session, now: datetime, settings: Settings) -> dict:
         with_account.append({"licence_number": number, "email": account.email,
                              "password": password})
     codes = issue_activation_codes(session, now, timedelta(days=settings.activation_code_days))
-    results = deposit(session, list(DEMO_DECISIONS), depositor="demo", now=now)
+    results = deposit(session, list(DEMO_DECISIONS), depositor="demo", now=now,
+                      routing_policy=settings.routing_policy)
     return {
         "holders": with_account,
         "registration": [

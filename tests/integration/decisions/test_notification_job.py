@@ -148,3 +148,26 @@ def test_jobs_run_once_now_records_deemed_notifications(app, session, clock, ope
     assert "record_deemed_notifications: DeemedReport(notified=1" in result.output
     session.expire_all()
     assert decision.notified_at == DELAY_ENDS
+
+
+def test_the_next_working_day_policy_is_a_setting(db, clock, timestamp_client, smtp_server,
+                                                  session, open_account, tmp_path):
+    """5 December 2026 is a Saturday: under ``fifteen_days_next_working_day`` the delay
+    ends on Monday 7 December at 24:00 in Paris, and the decision records that policy."""
+    from notify import create_app
+
+    app = create_app({"mode": "test", "instance_path": tmp_path / "i", "database": db,
+                      "clock": clock, "timestamp_client": timestamp_client,
+                      "smtp_host": "127.0.0.1", "smtp_port": smtp_server.port,
+                      "notification_policy": "fifteen_days_next_working_day"})
+    [decision] = available(app, session, clock, accounts(open_account, 1))
+    monday_end = datetime(2026, 12, 7, 23, 0, tzinfo=UTC)
+    clock.set(monday_end - timedelta(microseconds=1))
+    run(app, "record_deemed_notifications")
+    session.expire_all()
+    assert decision.state == "available"
+    clock.set(monday_end)
+    run(app, "record_deemed_notifications")
+    session.expire_all()
+    assert (decision.notified_at, decision.notified_on, decision.notification_policy) == (
+        monday_end, date(2026, 12, 7), "fifteen_days_next_working_day/1")

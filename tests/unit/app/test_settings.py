@@ -83,3 +83,14 @@ def test_create_app_refuses_to_start_with_a_clear_message(tmp_path, monkeypatch)
     monkeypatch.delenv("NOTIFY_MODE", raising=False)
     with pytest.raises(SettingsError, match="NOTIFY_SECRET_KEY est obligatoire"):
         create_app({"instance_path": tmp_path})
+
+
+def test_legal_policies_are_settings_checked_by_name_and_kind(tmp_path):
+    env = {**PRODUCTION, "NOTIFY_INSTANCE_PATH": str(tmp_path)}
+    settings = load_settings(env={**env, "NOTIFY_ROUTING_POLICY": "routing_stage_online"})
+    assert settings.routing_policy.ref == "routing_stage_online/1"
+    assert settings.notification_policy.ref == "fifteen_days_end_of_day/1"
+    with pytest.raises(SettingsError, match="NOTIFY_ROUTING_POLICY : unknown policy"):
+        load_settings(env={**env, "NOTIFY_ROUTING_POLICY": "au_hasard"})
+    with pytest.raises(SettingsError, match="n'est pas une politique de ce type"):
+        load_settings(env={**env, "NOTIFY_NOTIFICATION_POLICY": "routing_stage_online"})

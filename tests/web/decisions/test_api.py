@@ -175,3 +175,23 @@ def test_dates_in_the_future_are_rejected(client, auth, open_account, clock):
     [result] = response.get_json()["results"]
     assert result["errors"] == [{"field": "decided_on",
                                  "message": "la date ne peut pas être dans le futur"}]
+
+
+def test_routing_of_course_restorations_follows_the_setting(client, auth, open_account, db,
+                                                            clock, timestamp_client, tmp_path):
+    from notify import create_app
+
+    account = open_account()
+    item = restoration("STAGE-1", account.holder.licence_number, points=4, balance_after=10,
+                       restoration_basis="stage")
+    answer = client.post("/api/v1/decisions", json=[item], headers=auth).get_json()
+    assert answer["results"][0]["channel"] == "postal_simple"
+
+    online = create_app({"mode": "test", "instance_path": tmp_path / "o", "database": db,
+                         "clock": clock, "timestamp_client": timestamp_client,
+                         "routing_policy": "routing_stage_online"})
+    item = restoration("STAGE-2", account.holder.licence_number, points=4, balance_after=10,
+                       restoration_basis="stage", decided_on="2026-11-19")
+    answer = online.test_client().post("/api/v1/decisions", json=[item],
+                                       headers=auth).get_json()
+    assert answer["results"][0]["channel"] == "online"
