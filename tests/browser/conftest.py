@@ -86,6 +86,22 @@ class LiveSite:
 
         run_job(self.app, next(job for job in JOBS if job.name == "send_outbox"))
 
+    def run_jobs(self, *names: str) -> None:
+        from notify.jobs import JOBS, run_job
+
+        for job in JOBS:
+            if job.name in names:
+                run_job(self.app, job)
+
+    def deposit(self, items: list[dict]) -> None:
+        """Deposit as the administration would, then certify and make available."""
+        from notify.decisions.operations import deposit
+
+        with self.app.extensions["notify"].db.unit_of_work() as uow:
+            deposit(uow.session, items, depositor="browser-test", now=self.clock.now())
+            uow.commit()
+        self.run_jobs("certify_evidence", "make_decisions_available")
+
     def new_holder(self, birth_date: date = date(1979, 3, 8)) -> tuple[str, str]:
         """Import one holder into the register and print his activation code."""
         from notify.accounts.register import HolderRow, import_holders, issue_activation_codes
@@ -103,7 +119,7 @@ class LiveSite:
             uow.commit()
         return number, codes[number]
 
-    def open_account(self, email: str, password: str = PASSWORD) -> None:
+    def open_account(self, email: str, password: str = PASSWORD) -> str:
         """An account opened through the real operations, without the browser."""
         from notify.accounts import operations as ops
 
@@ -119,15 +135,23 @@ class LiveSite:
             ops.verify_email(uow.session, registration.verification_token, now,
                              services.settings)
             uow.commit()
+        return number
 
 
 @pytest.fixture(scope="session")
-def live_site(chromium_context, smtp_server, tmp_path_factory):
+def live_site(chromium_context, smtp_server, tsa_files, tmp_path_factory):
     # chromium_context first: without a browser, skip before starting anything.
     folder = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{folder / 'notify.db'}"
     database.upgrade(url)
     clock = FixedClock(START)
+    from timestamp.authority import Authority
+    from timestamp.client import EmbeddedClient
+    from timestamp.oids import TEST_POLICY
+    from timestamp.serials import CounterSerials
+
+    authority = Authority.from_files(tsa_files, policy_oid=TEST_POLICY,
+                                     serials=CounterSerials(), clock=clock.now)
     # Bind first (ephemeral port), so that the links in e-mails point to this server.
     server = make_server("127.0.0.1", 0, None, threaded=True)
     base_url = f"http://127.0.0.1:{server.port}"
@@ -135,6 +159,7 @@ def live_site(chromium_context, smtp_server, tmp_path_factory):
         "mode": "test", "instance_path": folder / "instance", "database_url": url,
         "clock": clock, "smtp_host": "127.0.0.1", "smtp_port": smtp_server.port,
         "smtp_starttls": False, "base_url": base_url,
+        "timestamp_client": EmbeddedClient(authority, trust_anchors=[tsa_files.root]),
     })
     thread = threading.Thread(target=server.serve_forever, name="live-notify", daemon=True)
     thread.start()
