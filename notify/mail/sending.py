@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 # Messages whose fate is legal evidence (R. 223-3-1 II: the alert of a deposit):
 # the SMTP server's acceptance, or the final failure, is an event of their subject.
 EVIDENCED_KINDS = {"decision_alert"}
+
+ADDRESS = re.compile(r"[^\s<>\"',;:]+@[^\s<>\"',;:]+")
 
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=6)
@@ -64,7 +67,9 @@ def _outcome(row: OutboxMessage, at: datetime) -> NewEvent | None:
 def _failed_try(row: OutboxMessage, error: Exception, now: datetime, max_attempts: int,
                 report: SendReport, outcomes: list[NewEvent]) -> None:
     row.attempts += 1
-    row.last_error = str(error)[:2000]
+    # Servers often quote the recipient in their refusal: the address stays out of the
+    # row, the logs and the evidence (the row already says to whom it was).
+    row.last_error = ADDRESS.sub("<adresse>", str(error))[:2000]
     if isinstance(error, PermanentMailError) or row.attempts >= max_attempts:
         row.state = MessageState.FAILED
         report.failed += 1

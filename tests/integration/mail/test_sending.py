@@ -78,13 +78,15 @@ def test_server_down_keeps_the_message_and_retries_with_backoff(app, db, session
 
 
 def test_permanent_refusal_is_final_and_recorded(app, db, session, clock, transport, inbox):
-    inbox.refuse_with = "550 5.1.1 Mailbox unavailable"
+    inbox.refuse_with = "550 5.1.1 <titulaire@example.fr>: Mailbox unavailable"
     message = queue(app, session, clock)
     report = send(db, transport, clock)
     assert report.failed == 1
     session.refresh(message)
     assert message.state == MessageState.FAILED
     assert message.last_error.startswith("550")
+    assert "titulaire@example.fr" not in message.last_error  # no address in logs or evidence
+    assert "<adresse>" in message.last_error
     assert inbox.messages == []
 
 
