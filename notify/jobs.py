@@ -14,7 +14,11 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from notify.accounts.operations import make_closures_effective
+from notify.accounts.operations import (
+    LoginLimits,
+    forget_login_failures,
+    make_closures_effective,
+)
 from notify.bootstrap import Services
 from notify.decisions.notification import run_deemed_notifications
 from notify.decisions.operations import make_available
@@ -66,6 +70,14 @@ def _purge_decisions(services: Services):
     return run_purge(services.db, services.clock, services.settings.retention_period)
 
 
+def _forget_login_failures(services: Services):
+    with services.db.unit_of_work() as uow:
+        forgotten = forget_login_failures(uow.session, services.clock.now(),
+                                          LoginLimits.from_settings(services.settings))
+        uow.commit()
+    return forgotten
+
+
 def _close_accounts(services: Services):
     with services.db.unit_of_work() as uow:
         closed = make_closures_effective(uow.session, services.clock.now())
@@ -86,6 +98,8 @@ JOBS: tuple[Job, ...] = (
     Job("record_deemed_notifications",
         "enregistre les notifications réputées acquises à l'issue du délai de quinze jours",
         60, _record_deemed_notifications),
+    Job("forget_login_failures", "oublie les échecs de connexion hors de la fenêtre de limitation",
+        600, _forget_login_failures),
     Job("purge_decisions", "supprime le contenu des décisions au terme de leur conservation",
         3600, _purge_decisions),
 )

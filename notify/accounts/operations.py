@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from notify.accounts.models import (
@@ -282,6 +282,17 @@ def authenticate(
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
     return account
+
+
+def forget_login_failures(session: Session, now: datetime, limits: LoginLimits) -> int:
+    """Job: delete failed logins older than the throttling window.
+
+    They only serve throttling; kept longer, the client addresses they hold would be
+    personal data kept without a purpose.
+    """
+    result = session.execute(delete(LoginFailure).where(LoginFailure.at <= now - limits.window))
+    session.flush()
+    return result.rowcount
 
 
 def confirm_password(account: Account, password: str) -> None:

@@ -267,3 +267,14 @@ def test_reset_password_link_changes_password_once(session, ctx, clock, open_acc
 def test_reset_for_unknown_address_sends_nothing(session, ctx, clock):
     ops.request_password_reset(session, "inconnu@example.fr", clock.now(), ctx.settings)
     assert session.scalar(select(OutboxMessage)) is None
+
+
+def test_old_login_failures_are_forgotten(session, clock, open_account):
+    open_account()
+    with pytest.raises(InvalidInput):
+        ops.authenticate(session, "titulaire@example.fr", "wrong password!", "10.0.0.1",
+                         clock.now(), LIMITS)
+    assert ops.forget_login_failures(session, clock.now() + LIMITS.window
+                                     - timedelta(seconds=1), LIMITS) == 0
+    assert ops.forget_login_failures(session, clock.now() + LIMITS.window, LIMITS) == 1
+    assert session.query(LoginFailure).count() == 0
