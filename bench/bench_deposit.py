@@ -26,8 +26,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -153,25 +152,15 @@ def run(label: str, url: str, n: int) -> None:
 
 
 def postgres_url() -> str | None:
-    base = make_url(POSTGRES)
     try:
-        admin = create_engine(base, isolation_level="AUTOCOMMIT",
-                              connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {THROWAWAY}"))
-            conn.execute(text(f"CREATE DATABASE {THROWAWAY}"))
-        admin.dispose()
+        return database.recreate_postgres_database(POSTGRES, THROWAWAY)
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         print(f"PostgreSQL not reachable ({type(exc).__name__}): skipped")
         return None
-    return base.set(database=THROWAWAY).render_as_string(hide_password=False)
 
 
 def drop_postgres() -> None:
-    admin = create_engine(make_url(POSTGRES), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {THROWAWAY}"))
-    admin.dispose()
+    database.drop_postgres_database(POSTGRES, THROWAWAY)
 
 
 def main() -> None:

@@ -26,8 +26,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -41,22 +40,13 @@ NAME = "notify_bench"
 
 
 def create_database() -> str:
-    base = make_url(SERVER)
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {NAME}"))
-    admin.dispose()
-    url = base.set(database=NAME).render_as_string(hide_password=False)
+    url = database.recreate_postgres_database(SERVER, NAME)
     database.upgrade(url)
     return url
 
 
 def drop_database() -> None:
-    admin = create_engine(make_url(SERVER), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
-    admin.dispose()
+    database.drop_postgres_database(SERVER, NAME)
 
 
 SEED = """

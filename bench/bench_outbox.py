@@ -29,8 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -89,20 +88,11 @@ def free_port() -> int:
 def database_url(postgres: bool, directory: str) -> str:
     if not postgres:
         return f"sqlite:///{directory}/outbox.db"
-    base = make_url(SERVER)
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {NAME}"))
-    admin.dispose()
-    return base.set(database=NAME).render_as_string(hide_password=False)
+    return database.recreate_postgres_database(SERVER, NAME)
 
 
 def drop_postgres() -> None:
-    admin = create_engine(make_url(SERVER), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
-    admin.dispose()
+    database.drop_postgres_database(SERVER, NAME)
 
 
 def queue(db: database.Database, n: int) -> None:

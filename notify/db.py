@@ -160,6 +160,25 @@ def drain(db: Database, step: Callable[[Session, int], R]) -> list[R]:
         after_id = report.last_id
 
 
+def recreate_postgres_database(server_url: str, name: str) -> str:
+    """Drop and create the PostgreSQL database ``name`` on the server of ``server_url``;
+    return its URL. For tests and benchmarks that need a database of their own."""
+    base = make_url(server_url)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(server_url: str, name: str) -> None:
+    admin = create_engine(make_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_PATH))

@@ -133,17 +133,10 @@ def committed_url(request, tmp_path):
     else:
         if not os.environ.get("NOTIFY_TEST_DATABASE_URL"):
             pytest.skip("NOTIFY_TEST_DATABASE_URL is not set")
-        from sqlalchemy import create_engine
-        from sqlalchemy.engine import make_url
-
-        base = make_url(os.environ["NOTIFY_TEST_DATABASE_URL"])
-        name = f"{base.database}_committed"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = base.set(database=name).render_as_string(hide_password=False)
+        # Named after the test database, so that runs against different ones do not meet.
+        server = os.environ["NOTIFY_TEST_DATABASE_URL"]
+        name = f"{server.rsplit('/', 1)[1]}_committed"
+        url = database.recreate_postgres_database(server, name)
     database.upgrade(url)
     return url
 

@@ -6,8 +6,7 @@ import os
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from notify import db as database
 from notify.models import Base
@@ -16,13 +15,8 @@ from notify.models import Base
 def _fresh_url(backend, tmp_path):
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'migrations.db'}"
-    base = make_url(os.environ["NOTIFY_TEST_DATABASE_URL"])
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS notify_migrations"))
-        conn.execute(text("CREATE DATABASE notify_migrations"))
-    admin.dispose()
-    return base.set(database="notify_migrations").render_as_string(hide_password=False)
+    server = os.environ["NOTIFY_TEST_DATABASE_URL"]
+    return database.recreate_postgres_database(server, f"{server.rsplit('/', 1)[1]}_migrations")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
