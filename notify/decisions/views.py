@@ -35,14 +35,20 @@ def decisions():
                            decisions=ops.holder_decisions(db_session(), _holder()))
 
 
+def _consult(reference: str, via: str):
+    """The holder opens his decision: record the consultation, commit, return it."""
+    session = db_session()
+    shown = ops.consult(session, _holder(), reference, now=services().clock.now(), via=via,
+                        policy=services().settings.notification_policy)
+    session.commit()
+    return shown
+
+
 @bp.get("/decisions/<reference>")
 @login_required
 def decision(reference: str):
-    session = db_session()
     holder = _holder()
-    shown = ops.consult(session, holder, reference, now=services().clock.now(),
-                        via=ops.VIA_PAGE, policy=services().settings.notification_policy)
-    session.commit()
+    shown = _consult(reference, ops.VIA_PAGE)
     letter = None if shown.purged else ops.letter_parts(shown.decision, holder)
     return render_template("decisions/holder/decision.html", shown=shown, letter=letter,
                            retention=services().settings.retention_period)
@@ -51,11 +57,8 @@ def decision(reference: str):
 @bp.get("/decisions/<reference>/courrier.pdf")
 @login_required
 def letter_pdf(reference: str):
-    session = db_session()
     holder = _holder()
-    shown = ops.consult(session, holder, reference, now=services().clock.now(),
-                        via=ops.VIA_PDF, policy=services().settings.notification_policy)
-    session.commit()
+    shown = _consult(reference, ops.VIA_PDF)
     if shown.purged:
         return render_template("decisions/holder/decision.html", shown=shown, letter=None,
                                retention=services().settings.retention_period), 410
