@@ -2,10 +2,12 @@
 (Alembic's autogenerate and the tests that compare the schema rely on it)."""
 
 from notify.accounts.models import Account, ActivationCode, EmailToken, Holder, LoginFailure
+from notify.auth.models import Organisation
 from notify.db import Base
 from notify.decisions.models import ApiToken, Decision, PostalBatch
 from notify.evidence.models import Event, EvidenceBatch
 from notify.mail.models import OutboxMessage
 
 __all__ = ["Account", "ActivationCode", "ApiToken", "Base", "Decision", "EmailToken", "Event",
-           "EvidenceBatch", "Holder", "LoginFailure", "OutboxMessage", "PostalBatch"]
+           "EvidenceBatch", "Holder", "LoginFailure", "Organisation", "OutboxMessage",
+           "PostalBatch"]

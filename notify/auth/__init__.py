@@ -1,0 +1,1 @@
+"""Who is calling: holders, staff members and the API clients of partner organisations."""
