@@ -7,5 +7,6 @@ No Flask, no SQLAlchemy, no clock: "now" is always passed in. Modules:
 * ``deadlines``: notification date (R. 223-3-1 III) and appeal deadline (CJA);
 * ``routing``: which channel notifies a decision (R. 223-3 III, R. 223-3-1, R. 223-4);
 * ``points``: points arithmetic checks (L. 223-1, L. 223-2, L. 223-6);
+* ``restoration``: when points should come back, with the rule and its condition;
 * ``policies``: the named, versioned choices made where the law is silent.
 """
