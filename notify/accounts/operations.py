@@ -38,7 +38,7 @@ from notify.accounts.secrets import (
     verify_password,
 )
 from notify.accounts.texts import ATTESTATION, CONDITIONS
-from notify.errors import InvalidInput, NotAllowed, NotFound, TooManyAttempts
+from notify.errors import InvalidInput, NotAllowed, TooManyAttempts
 from notify.evidence.log import format_instant, record_event
 from notify.evidence.models import EventTag
 from notify.legal.delays import closure_effective_at
@@ -178,14 +178,42 @@ def register(
     return Registration(account, token)
 
 
-def _take_link(session: Session, token: str, purpose: TokenPurpose, now: datetime) -> EmailToken:
+class LinkUnusable(InvalidInput):
+    """An e-mailed link that cannot serve: unknown, already used or expired.
+
+    ``reason`` (``unknown``, ``used``, ``expired``) lets the page say what happened and
+    what to do next; the status is 410 for a link that existed, 404 otherwise.
+    """
+
+    def __init__(self, reason: str, purpose: TokenPurpose) -> None:
+        super().__init__(LINK_PROBLEMS[reason])
+        self.reason = reason
+        self.purpose = purpose
+        self.status = 404 if reason == "unknown" else 410
+
+
+LINK_PROBLEMS = {
+    "unknown": "Ce lien n'est pas valide : il a peut-être été mal copié.",
+    "used": "Ce lien a déjà été utilisé : il ne sert qu'une fois.",
+    "expired": "Ce lien a expiré.",
+}
+
+
+def check_link(session: Session, token: str, purpose: TokenPurpose,
+               now: datetime) -> EmailToken:
+    """The link of ``token`` if it can still serve, else ``LinkUnusable`` saying why."""
     link = session.scalar(select(EmailToken).where(EmailToken.token_hash == digest(token)))
     if link is None or link.purpose != purpose:
-        raise NotFound("Ce lien n'est pas valide.")
+        raise LinkUnusable("unknown", purpose)
     if link.used_at is not None:
-        raise InvalidInput("Ce lien a déjà été utilisé.")
+        raise LinkUnusable("used", purpose)
     if link.expires_at <= now:
-        raise InvalidInput("Ce lien a expiré. Demandez-en un nouveau.")
+        raise LinkUnusable("expired", purpose)
+    return link
+
+
+def _take_link(session: Session, token: str, purpose: TokenPurpose, now: datetime) -> EmailToken:
+    link = check_link(session, token, purpose, now)
     link.used_at = now
     return link
 
@@ -227,6 +255,35 @@ def verify_email(session: Session, token: str, now: datetime, settings: Settings
 
 
 # --- authentication -----------------------------------------------------------------
+
+
+class AccountNotOpen(NotAllowed):
+    """The right password, but the address was never confirmed: the account is not open."""
+
+    def __init__(self, account_id: int) -> None:
+        super().__init__("Votre compte n'est pas encore ouvert : confirmez d'abord votre "
+                         "adresse électronique avec le lien reçu par courriel.")
+        self.account_id = account_id
+
+
+RESEND_INTERVAL = timedelta(minutes=10)
+"""A holder who signs in before confirming his address gets a new link, at most this
+often (a lost or expired first link must not leave the account unopenable)."""
+
+
+def resend_verification(session: Session, account_id: int, now: datetime,
+                        settings: Settings) -> bool:
+    """Send a new opening link unless one left less than ``RESEND_INTERVAL`` ago."""
+    account = session.get(Account, account_id)
+    latest = session.scalar(
+        select(func.max(EmailToken.created_at)).where(
+            EmailToken.account_id == account.id,
+            EmailToken.purpose == TokenPurpose.VERIFY_EMAIL))
+    if latest is not None and now - latest < RESEND_INTERVAL:
+        return False
+    _send_verification(session, account, account.email, now, settings)
+    session.flush()
+    return True
 
 
 @dataclass(frozen=True)
@@ -277,8 +334,7 @@ def authenticate(
         session.flush()
         raise InvalidInput(BAD_CREDENTIALS)
     if account.state == AccountState.PENDING_VERIFICATION:
-        raise NotAllowed("Votre compte n'est pas encore ouvert : confirmez d'abord votre "
-                         "adresse électronique avec le lien reçu par courriel.")
+        raise AccountNotOpen(account.id)
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
     return account
@@ -332,13 +388,6 @@ def request_password_reset(session: Session, email: str, now: datetime,
             link=f"{settings.base_url}/mot-de-passe/nouveau/{token}",
             hours=settings.email_token_hours)
     session.flush()
-
-
-def check_reset_link(session: Session, token: str, now: datetime) -> None:
-    link = session.scalar(select(EmailToken).where(EmailToken.token_hash == digest(token)))
-    if (link is None or link.purpose != TokenPurpose.RESET_PASSWORD or link.used_at is not None
-            or link.expires_at <= now):
-        raise InvalidInput("Ce lien de réinitialisation n'est pas valide ou a expiré.")
 
 
 def reset_password(session: Session, token: str, new_password: str, now: datetime) -> Account:

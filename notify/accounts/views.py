@@ -21,6 +21,7 @@ from notify.accounts.forms import (
     PlainForm,
     ReauthForm,
 )
+from notify.accounts.models import TokenPurpose
 from notify.accounts.texts import ATTESTATION, CONDITIONS
 from notify.bootstrap import services
 from notify.decisions.holder import overview as decisions_overview
@@ -131,8 +132,16 @@ def register_done():
     return render_template("accounts/register_done.html")
 
 
+@bp.errorhandler(ops.LinkUnusable)
+def link_unusable(error: ops.LinkUnusable):
+    """What happened to the link, and what to do now, instead of a bare error."""
+    return render_template("accounts/link_unusable.html", error=error,
+                           hours=services().settings.email_token_hours), error.status
+
+
 @bp.route("/compte/verification/<token>", methods=["GET", "POST"])
 def verify_email(token: str):
+    ops.check_link(db_session(), token, TokenPurpose.VERIFY_EMAIL, _now())
     form = PlainForm()
     if form.validate_on_submit():
         s = db_session()
@@ -164,6 +173,15 @@ def login():
             account = ops.authenticate(
                 s, form.email.data, form.password.data, request.remote_addr or "-", _now(),
                 ops.LoginLimits.from_settings(services().settings))
+        except ops.AccountNotOpen as error:
+            settings = services().settings
+            sent = ops.resend_verification(s, error.account_id, _now(), settings)
+            s.commit()
+            form.form_errors.append(
+                "Votre compte n'est pas encore ouvert : confirmez votre adresse électronique "
+                + (f"avec le lien que nous venons de vous envoyer (valable "
+                   f"{settings.email_token_hours} heures)." if sent else
+                   "avec le lien envoyé il y a quelques minutes."))
         except DomainError as error:
             s.commit()  # keep the failure count
             _apply_error(form, error)
@@ -220,7 +238,7 @@ def forgot_password():
 @bp.route("/mot-de-passe/nouveau/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     s = db_session()
-    ops.check_reset_link(s, token, _now())
+    ops.check_link(s, token, TokenPurpose.RESET_PASSWORD, _now())
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:

@@ -87,7 +87,7 @@ def test_registration_step_2_errors_are_linked_and_described(visitor, expect):
     password = page.get_by_label(re.compile("^Mot de passe"))
     expect(password).to_have_attribute("aria-describedby", "password-hint password-messages")
     expect(password).to_have_accessible_description(re.compile(
-        r"Au moins \d+ caractères\. Le mot de passe doit compter au moins \d+ caractères\."))
+        r"Entre \d+ et \d+ caractères\. Le mot de passe doit compter au moins \d+ caractères\."))
     expect(page.get_by_label("Confirmation du mot de passe")).to_have_accessible_description(
         re.compile("Les deux mots de passe ne sont pas identiques"))
     expect(page.get_by_label("J'accepte les conditions générales")).to_have_accessible_description(

@@ -117,22 +117,95 @@ def test_registration_form_errors_are_summarised_and_linked(browser, session, ma
     assert 'aria-invalid="true"' in page
 
 
-def test_expired_verification_link(browser, session, clock, make_holder, activation_code,
-                                   send_mail, inbox):
+def _register(browser, session, make_holder, activation_code, email, birth_date="1980-05-17"):
+    holder = make_holder()
+    code = activation_code(holder)
+    session.commit()
+    browser.submit("/inscription", {"licence_number": holder.licence_number,
+                                    "birth_date": birth_date, "activation_code": code})
+    return browser.submit("/inscription/compte", {
+        "email": email, "password": PASSWORD, "password_confirm": PASSWORD,
+        "accept_conditions": "y", "attest_deadlines": "y"})
+
+
+def test_expired_verification_link_says_what_to_do_and_login_sends_a_new_one(
+        browser, session, clock, make_holder, activation_code, send_mail, inbox):
+    _register(browser, session, make_holder, activation_code, "late@example.fr")
+    send_mail()
+    link = link_in(inbox.messages[0], "/compte/verification")
+    clock.advance(timedelta(hours=49))
+    for response in (browser.get(link), browser.submit(link, page="/connexion")):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 410
+        assert "Ce lien a expiré" in page
+        assert "valables 48 heures" in page
+        assert "un nouveau lien de confirmation vous sera envoyé" in page
+
+    # As the page says: signing in sends a new link, once in ten minutes at most.
+    inbox.messages.clear()
+    page = browser.login("late@example.fr").get_data(as_text=True)
+    assert "lien que nous venons de vous envoyer (valable 48 heures)" in page
+    page = browser.login("late@example.fr").get_data(as_text=True)
+    assert "avec le lien envoyé il y a quelques minutes" in page
+    send_mail()
+    [mail] = inbox.messages
+    fresh = link_in(mail, "/compte/verification")
+    response = browser.submit(fresh, page=fresh, follow_redirects=True)
+    assert "votre compte est ouvert" in response.get_data(as_text=True)
+
+
+def test_a_link_used_twice_explains_itself(browser, session, make_holder, activation_code,
+                                           send_mail, inbox):
+    _register(browser, session, make_holder, activation_code, "twice@example.fr")
+    send_mail()
+    link = link_in(inbox.messages[0], "/compte/verification")
+    browser.submit(link, page=link)
+    response = browser.get(link)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 410
+    assert "Ce lien a déjà été utilisé" in page
+    assert "votre compte est ouvert" in page
+    assert 'href="/connexion"' in page
+
+
+def test_an_unknown_link_is_404_with_advice(browser):
+    response = browser.get("/mot-de-passe/nouveau/not-a-token")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "Ce lien n&#39;est pas valide" in page
+    assert "Demander un nouveau lien" in page
+
+
+def test_birth_date_as_the_hint_says_it(browser, session, make_holder, activation_code):
+    response = _register(browser, session, make_holder, activation_code, "jj@example.fr",
+                         birth_date="17/05/1980")
+    assert response.headers["Location"].endswith("/inscription/verification-envoyee")
+
+
+def test_form_messages_are_french(browser, session, make_holder, activation_code):
+    holder = make_holder()
+    session.commit()
+    page = browser.submit("/inscription", {
+        "licence_number": "X" * 21, "birth_date": "1980-17-05",
+        "activation_code": "A" * 33}).get_data(as_text=True)
+    assert "Le numéro de permis compte au plus 20 caractères." in page
+    assert "Le code d&#39;activation compte 16 lettres ou chiffres" in page
+    assert "Not a valid" not in page and "Field cannot" not in page
+    assert holder.licence_number not in page
+
+
+def test_a_too_long_password_is_told_so(browser, session, make_holder, activation_code):
     holder = make_holder()
     code = activation_code(holder)
     session.commit()
     browser.submit("/inscription", {"licence_number": holder.licence_number,
                                     "birth_date": "1980-05-17", "activation_code": code})
-    browser.submit("/inscription/compte", {
-        "email": "late@example.fr", "password": PASSWORD, "password_confirm": PASSWORD,
-        "accept_conditions": "y", "attest_deadlines": "y"})
-    send_mail()
-    link = link_in(inbox.messages[0], "/compte/verification")
-    clock.advance(timedelta(hours=49))
-    response = browser.submit(link, page=link)
-    assert response.status_code == 400
-    assert "expiré" in response.get_data(as_text=True)
+    long = "x" * 257
+    page = browser.submit("/inscription/compte", {
+        "email": "long@example.fr", "password": long, "password_confirm": long,
+        "accept_conditions": "y", "attest_deadlines": "y"}).get_data(as_text=True)
+    assert "au plus 256 caractères" in page
+    assert "au moins 12" not in page
 
 
 def test_wrong_password_then_throttled(app, browser, open_account):
@@ -234,7 +307,7 @@ def test_password_reset_by_email(browser, open_account, send_mail, inbox):
                                      "new_password_confirm": "my new passphrase"})
     assert response.headers["Location"].endswith("/connexion")
     assert browser.login("oubli@example.fr", "my new passphrase").status_code == 302
-    assert browser.get(link).status_code == 400
+    assert browser.get(link).status_code == 410  # used: the page says what to do
 
 
 def test_security_headers(client):

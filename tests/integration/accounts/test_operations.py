@@ -10,7 +10,7 @@ from notify.accounts import operations as ops
 from notify.accounts.models import AccountState, LoginFailure
 from notify.accounts.texts import ATTESTATION, CONDITIONS
 from notify.bootstrap import services
-from notify.errors import InvalidInput, NotAllowed, NotFound, TooManyAttempts
+from notify.errors import InvalidInput, NotAllowed, TooManyAttempts
 from notify.evidence.log import events_of
 from notify.mail.models import OutboxMessage
 
@@ -143,17 +143,20 @@ def test_verification_link_expires_and_is_single_use(session, ctx, clock, make_h
     holder = make_holder()
     token = register(session, ctx, clock, holder, activation_code(holder)).verification_token
     clock.advance(timedelta(hours=ctx.settings.email_token_hours))
-    with pytest.raises(InvalidInput, match="expiré"):
+    with pytest.raises(ops.LinkUnusable, match="expiré") as refused:
         ops.verify_email(session, token, clock.now(), ctx.settings)
+    assert (refused.value.reason, refused.value.status) == ("expired", 410)
 
     other = make_holder()
     token = register(session, ctx, clock, other, activation_code(other),
                      email="autre@example.fr").verification_token
     ops.verify_email(session, token, clock.now(), ctx.settings)
-    with pytest.raises(InvalidInput, match="déjà été utilisé"):
+    with pytest.raises(ops.LinkUnusable, match="déjà été utilisé") as refused:
         ops.verify_email(session, token, clock.now(), ctx.settings)
-    with pytest.raises(NotFound):
+    assert (refused.value.reason, refused.value.status) == ("used", 410)
+    with pytest.raises(ops.LinkUnusable) as refused:
         ops.verify_email(session, "made-up-token", clock.now(), ctx.settings)
+    assert (refused.value.reason, refused.value.status) == ("unknown", 404)
 
 
 def test_wrong_password_is_counted_then_throttled_per_account(session, clock, open_account):
