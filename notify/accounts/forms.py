@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from notify.accounts.secrets import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from notify.auth.secrets import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 REQUIRED = "Ce champ est obligatoire."
 PASSWORD_HINT = f"Au moins {PASSWORD_MIN_LENGTH} caractères."
