@@ -329,3 +329,26 @@ def test_a_staff_member_is_no_holder_and_a_holder_no_staff(browser, clock, open_
     assert browser.get("/compte").status_code == 403
     assert browser.login("titulaire@example.fr").status_code == 302
     assert browser.get("/agents/").status_code == 403
+
+
+def test_enrolment_refusals(runner, browser, client, clock):
+    assert browser.get("/agents/inscription/not-a-token").status_code == 404
+    assert browser.get("/agents/inscription/second-facteur").status_code == 404
+    link = runner.invoke(args=["staff", "create", "tard@example.fr", "--role", "legal"])
+    path = link.stdout.strip().splitlines()[-1].removeprefix("https://notify.test")
+    clock.advance(timedelta(hours=73))
+    expired = browser.get(path)
+    assert expired.status_code == 404
+    assert "a expiré" in expired.get_data(as_text=True)
+    again = runner.invoke(args=["staff", "create", "tard@example.fr", "--role", "legal"])
+    assert again.exit_code != 0 and "déjà" in again.output
+    wrong_role = runner.invoke(args=["staff", "create", "x@example.fr", "--role", "holder"])
+    assert wrong_role.exit_code != 0
+
+
+def test_staff_forms_need_their_csrf_token(client, enrolled_staff, clock):
+    email, secret, _ = enrolled_staff()
+    response = client.post("/agents/connexion", data={
+        "email": email, "password": STAFF_PASSWORD, "code": current_code(secret, clock)})
+    assert response.status_code == 400
+    assert client.get("/agents/").status_code == 302
