@@ -91,8 +91,8 @@ def revoke_client(session: Session, name: str, now: datetime) -> ApiClient:
 
 
 def list_clients(session: Session) -> list[tuple[ApiClient, Organisation]]:
-    return list(session.execute(
-        select(ApiClient, Organisation).join(Organisation).order_by(ApiClient.name)).tuples())
+    return [(client, org) for client, org in session.execute(
+        select(ApiClient, Organisation).join(Organisation).order_by(ApiClient.name))]
 
 
 def authenticate(session: Session, authorization: str | None, now: datetime) -> ApiClient:
