@@ -33,9 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from notify import create_app  # noqa: E402
 from notify import db as database  # noqa: E402
 from notify.accounts.models import Account, Holder  # noqa: E402
+from notify.auth import api_clients  # noqa: E402
 from notify.clock import FixedClock  # noqa: E402
 from notify.decisions import operations as ops  # noqa: E402
-from notify.decisions import tokens  # noqa: E402
 from notify.decisions.models import Decision  # noqa: E402
 from notify.decisions.testing import restoration, withdrawal  # noqa: E402
 from notify.evidence.models import Event  # noqa: E402
@@ -117,11 +117,12 @@ def api_deposit(app, secret: str, items: list[dict]) -> float:
     return elapsed
 
 
-def api_without_letters(app, items: list[dict]) -> float:
+def api_without_letters(app, items: list[dict], organisation_id: int) -> float:
     db = app.extensions["notify"].db
     start = time.perf_counter()
     with app.app_context(), db.unit_of_work() as uow:
-        ops.deposit(uow.session, items, depositor="bench", now=NOW,
+        ops.deposit(uow.session, items, depositor="bench", organisation_id=organisation_id,
+                    now=NOW,
                     letter_hash=lambda facts: "0" * 64)
         uow.commit()
     return time.perf_counter() - start
@@ -137,11 +138,15 @@ def run(label: str, url: str, n: int) -> None:
     # decisions (the balance checks would otherwise chain on the previous run's).
     licences = seed(db, 3 * n)
     with db.unit_of_work() as uow:
-        _, secret = tokens.create_token(uow.session, "bench-api", NOW)
+        organisation = api_clients.create_organisation(uow.session, "bench", "Banc d'essai",
+                                                       "points_register", NOW)
+        _, secret = api_clients.create_client(uow.session, "bench-api", "bench",
+                                              ["decisions:deposit"], NOW)
+        organisation_id = organisation.id
         uow.commit()
     raw = raw_insert(db, licences[:n])
     api = api_deposit(app, secret, items_for("API", licences[n:2 * n]))
-    bare = api_without_letters(app, items_for("BARE", licences[2 * n:]))
+    bare = api_without_letters(app, items_for("BARE", licences[2 * n:]), organisation_id)
     db.engine.dispose()
     print(f"{label}: {n} decisions")
     print(f"  raw insert (events + decisions) : {n / raw:10.0f} /s  ({raw:.2f} s)")

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from flask import Flask
 
 from notify.accounts.operations import (
-    LoginLimits,
-    forget_login_failures,
     make_closures_effective,
 )
+from notify.auth.throttle import LoginLimits, forget_login_failures
 from notify.bootstrap import Services
 from notify.decisions.notification import run_deemed_notifications
 from notify.decisions.operations import make_available

@@ -1,13 +1,19 @@
 """Every table of the application, imported once so that ``Base.metadata`` is complete
 (Alembic's autogenerate and the tests that compare the schema rely on it)."""
 
-from notify.accounts.models import Account, ActivationCode, EmailToken, Holder, LoginFailure
-from notify.auth.models import Organisation
+from notify.accounts.models import Account, ActivationCode, EmailToken, Holder
+from notify.auth.models import (
+    ApiClient,
+    LoginFailure,
+    Organisation,
+    StaffMember,
+    StaffRecoveryCode,
+)
 from notify.db import Base
-from notify.decisions.models import ApiToken, Decision, PostalBatch
+from notify.decisions.models import Decision, PostalBatch
 from notify.evidence.models import Event, EvidenceBatch
 from notify.mail.models import OutboxMessage
 
-__all__ = ["Account", "ActivationCode", "ApiToken", "Base", "Decision", "EmailToken", "Event",
+__all__ = ["Account", "ActivationCode", "ApiClient", "Base", "Decision", "EmailToken", "Event",
            "EvidenceBatch", "Holder", "LoginFailure", "Organisation", "OutboxMessage",
-           "PostalBatch"]
+           "PostalBatch", "StaffMember", "StaffRecoveryCode"]

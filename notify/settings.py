@@ -78,6 +78,8 @@ class Settings:
     login_max_failures_per_account: int
     login_max_failures_per_address: int
     login_window_minutes: int
+    staff_idle_minutes: int
+    staff_session_minutes: int
     outbox_max_attempts: int
     state_brand: bool
     trusted_proxies: int
@@ -304,6 +306,11 @@ def load_settings(
         login_max_failures_per_address=read.integer("login_max_failures_per_address", 20,
                                                     minimum=1),
         login_window_minutes=read.integer("login_window_minutes", 15, minimum=1),
+        # Session d'un agent : close après 15 minutes sans activité, et 8 heures après la
+        # connexion quoi qu'il arrive (plus court que pour les titulaires : un agent lit
+        # les décisions de tous).
+        staff_idle_minutes=read.integer("staff_idle_minutes", 15, minimum=1),
+        staff_session_minutes=read.integer("staff_session_minutes", 8 * 60, minimum=1),
         outbox_max_attempts=read.integer("outbox_max_attempts", 8, minimum=1),
         state_brand=read.boolean("state_brand", False),
         trusted_proxies=read.integer("trusted_proxies", 0),
@@ -320,6 +327,9 @@ def load_settings(
     if production and not tsa_url and read.raw("tsa_policy_oid") in (None, ""):
         read.problems.append("NOTIFY_TSA_POLICY_OID (OID de la politique d'horodatage) est "
                              "obligatoire en production avec l'autorité embarquée")
+    if settings.staff_idle_minutes > settings.staff_session_minutes:
+        read.problems.append("NOTIFY_STAFF_IDLE_MINUTES ne peut dépasser "
+                             "NOTIFY_STAFF_SESSION_MINUTES")
     if settings.smtp_username and not settings.smtp_password:
         read.problems.append("NOTIFY_SMTP_PASSWORD est obligatoire avec NOTIFY_SMTP_USERNAME")
     if read.problems:

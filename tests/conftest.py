@@ -363,3 +363,17 @@ def poppler(tmp_path):
         return done.stdout.decode("utf-8")
 
     return run
+
+
+def depositor_id(session) -> int:
+    """The id of the organisation the tests deposit decisions for (made on first use)."""
+    from sqlalchemy import select
+
+    from notify.auth.api_clients import create_organisation
+    from notify.auth.models import Organisation
+
+    existing = session.scalar(select(Organisation.id).where(Organisation.slug == "registre-test"))
+    if existing is not None:
+        return existing
+    return create_organisation(session, "registre-test", "Registre des points (tests)",
+                               "points_register", START).id

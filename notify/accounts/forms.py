@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import BooleanField, DateField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from notify.accounts.secrets import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from notify.auth.secrets import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from notify.web.forms import Form
 
 REQUIRED = "Ce champ est obligatoire."

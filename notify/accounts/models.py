@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from notify.db import Base
@@ -118,17 +118,3 @@ class EmailToken(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
 
-
-class LoginFailure(Base):
-    """Failed logins, counted per account and per client address for throttling."""
-
-    __tablename__ = "login_failures"
-    __table_args__ = (
-        Index("ix_login_failures_account_at", "account_id", "at"),
-        Index("ix_login_failures_address_at", "address", "at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
-    address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime]

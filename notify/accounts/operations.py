@@ -10,12 +10,12 @@ closure delay.
 
 from __future__ import annotations
 
-import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from notify.accounts.models import (
@@ -24,28 +24,27 @@ from notify.accounts.models import (
     ActivationCode,
     EmailToken,
     Holder,
-    LoginFailure,
     TokenPurpose,
 )
 from notify.accounts.register import normalize_licence_number
-from notify.accounts.secrets import (
+from notify.accounts.texts import ATTESTATION, CONDITIONS
+from notify.auth.secrets import (
     check_password_policy,
     digest,
     hash_password,
     needs_rehash,
     new_link_token,
     normalize_activation_code,
+    normalize_email,
     verify_password,
 )
-from notify.accounts.texts import ATTESTATION, CONDITIONS
-from notify.errors import InvalidInput, NotAllowed, TooManyAttempts
+from notify.auth.throttle import LoginLimits, check_address, check_principal, record_failure
+from notify.errors import InvalidInput, NotAllowed
 from notify.evidence.log import format_instant, record_event
 from notify.evidence.models import EventTag
 from notify.legal.delays import closure_effective_at
 from notify.mail.outbox import enqueue
 from notify.settings import Settings
-
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # One message for every way registration details can be wrong, so that the form
 # does not tell which licence numbers exist.
@@ -55,16 +54,6 @@ REGISTRATION_REFUSED = (
     "quelques semaines)."
 )
 BAD_CREDENTIALS = "Adresse électronique ou mot de passe incorrect."
-
-
-def normalize_email(value: str, *, field: str = "email") -> str:
-    email = value.strip()
-    if not EMAIL.match(email) or len(email) > 254:
-        raise InvalidInput("Saisissez une adresse électronique valide, par exemple "
-                           "nom@domaine.fr.", field=field)
-    # Addresses are compared without case: nobody runs a mailbox whose local part
-    # depends on it, and holders type them both ways.
-    return email.lower()
 
 
 # --- registration -------------------------------------------------------------------
@@ -286,69 +275,40 @@ def resend_verification(session: Session, account_id: int, now: datetime,
     return True
 
 
-@dataclass(frozen=True)
-class LoginLimits:
-    per_account: int
-    per_address: int
-    window: timedelta
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> LoginLimits:
-        return cls(settings.login_max_failures_per_account,
-                   settings.login_max_failures_per_address,
-                   timedelta(minutes=settings.login_window_minutes))
-
-
-def _recent_failures(session: Session, column, value, since: datetime) -> int:
-    return session.scalar(
-        select(func.count()).select_from(LoginFailure).where(column == value,
-                                                              LoginFailure.at > since)
-    )
+def holder_principal(account: Account) -> str:
+    """The account's name for throttling and device cookies."""
+    return f"holder:{account.id}"
 
 
 def authenticate(
     session: Session, email: str, password: str, address: str, now: datetime,
-    limits: LoginLimits,
+    limits: LoginLimits, devices: Mapping[str, str] | None = None,
 ) -> Account:
-    """Check a password, with throttling per account and per client address.
+    """Check a password, with throttling per client address and per account.
 
-    Failures are counted in a sliding window; past the limit every try is refused
-    (even a right password) until the window has passed.
+    ``devices`` is the browser's verified device cookie (``{principal: nonce}``): a
+    browser that already signed in on this account is throttled on its own failures,
+    so that a stranger's wrong passwords never lock the owner out
+    (``notify.auth.throttle``).
     """
-    since = now - limits.window
-    wait = f"Trop de tentatives de connexion. Réessayez dans {limits.window.seconds // 60} minutes."
-    if _recent_failures(session, LoginFailure.address, address, since) >= limits.per_address:
-        raise TooManyAttempts(wait)
+    check_address(session, address, now, limits)
     try:
         normalized = normalize_email(email)
     except InvalidInput:
         normalized = email.strip()
     account = session.scalar(select(Account).where(Account.email == normalized))
-    if account is not None and _recent_failures(
-        session, LoginFailure.account_id, account.id, since
-    ) >= limits.per_account:
-        raise TooManyAttempts(wait)
+    principal = holder_principal(account) if account is not None else None
+    device = (devices or {}).get(principal) if principal else None
+    if principal is not None:
+        check_principal(session, principal, device, now, limits)
     if not verify_password(account.password_hash if account else None, password):
-        session.add(LoginFailure(account_id=account.id if account else None,
-                                 address=address, at=now))
-        session.flush()
+        record_failure(session, principal=principal, address=address, device=device, now=now)
         raise InvalidInput(BAD_CREDENTIALS)
     if account.state == AccountState.PENDING_VERIFICATION:
         raise AccountNotOpen(account.id)
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
     return account
-
-
-def forget_login_failures(session: Session, now: datetime, limits: LoginLimits) -> int:
-    """Job: delete failed logins older than the throttling window.
-
-    They only serve throttling; kept longer, the client addresses they hold would be
-    personal data kept without a purpose.
-    """
-    result = session.execute(delete(LoginFailure).where(LoginFailure.at <= now - limits.window))
-    session.flush()
-    return result.rowcount
 
 
 def confirm_password(account: Account, password: str) -> None:
@@ -479,13 +439,9 @@ def make_closures_effective(session: Session, now: datetime) -> int:
     return len(due)
 
 
-def account_for_login(session: Session, user_id: str) -> Account | None:
-    """Flask-Login's loader: ``<account id>:<session generation>``."""
-    account_id, _, generation = user_id.partition(":")
-    if not account_id.isdigit() or not generation.isdigit():
-        return None
-    account = session.get(Account, int(account_id))
-    if account is None or account.session_generation != int(generation):
+def account_for_login(session: Session, account_id: int, generation: int) -> Account | None:
+    """The session loader's lookup: the account, if the session's generation is current."""
+    account = session.get(Account, account_id)
+    if account is None or account.session_generation != generation:
         return None
     return account
-

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from notify.accounts.models import Account, ActivationCode, Holder
-from notify.accounts.secrets import digest, new_activation_code
+from notify.auth.secrets import digest, new_activation_code
 from notify.legal.territories import TERRITORIES
 
 CSV_COLUMNS = ("licence_number", "surname", "given_names", "birth_date", "territory",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from notify.accounts import operations as ops
 from notify.accounts.forms import (
@@ -23,28 +22,25 @@ from notify.accounts.forms import (
 )
 from notify.accounts.models import TokenPurpose
 from notify.accounts.texts import ATTESTATION, CONDITIONS
+from notify.auth.devices import remember_device, trusted_devices
+from notify.auth.permissions import Permission
+from notify.auth.principals import HolderPrincipal
+from notify.auth.throttle import LoginLimits
+from notify.auth.web import AUTH_AT_KEY, requires, sign_in
 from notify.bootstrap import services
 from notify.decisions.holder import overview as decisions_overview
 from notify.errors import DomainError, TooManyAttempts
-from notify.web import LoggedIn, db_session
+from notify.web import db_session
+from notify.web.forms import apply_error, safe_next
 
 bp = Blueprint("accounts", __name__)
 
 REGISTRATION_KEY = "registration_activation_id"
-AUTH_AT_KEY = "auth_at"
+holder_required = requires(Permission.HOLDER_SPACE)
 
 
 def _now() -> datetime:
     return services().clock.now()
-
-
-def _apply_error(form, error: DomainError) -> None:
-    """Show a domain error beside its field, or at the top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _current_account():
@@ -56,7 +52,7 @@ def recent_login_required(view):
     """Sensitive changes need a password typed within the last few minutes."""
 
     @wraps(view)
-    @login_required
+    @holder_required
     def wrapper(*args, **kwargs):
         at = session.get(AUTH_AT_KEY)
         limit = timedelta(minutes=services().settings.reauth_minutes)
@@ -67,19 +63,8 @@ def recent_login_required(view):
     return wrapper
 
 
-def _safe_next(target: str | None, default: str) -> str:
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    return target
-
-
 def _start_session(account) -> None:
-    session.clear()
-    login_user(LoggedIn(account), remember=False)
-    session[AUTH_AT_KEY] = _now().isoformat()
+    sign_in(HolderPrincipal(account))
 
 
 # --- registration -------------------------------------------------------------------
@@ -94,7 +79,7 @@ def register_start():
                 db_session(), form.licence_number.data, form.birth_date.data,
                 form.activation_code.data, _now())
         except DomainError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             session[REGISTRATION_KEY] = activation.id
             return redirect(url_for("accounts.register_details"))
@@ -118,7 +103,7 @@ def register_details():
                 attested_deadlines=form.attest_deadlines.data,
                 now=_now(), settings=services().settings)
         except DomainError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             s.commit()
             session.pop(REGISTRATION_KEY, None)
@@ -153,7 +138,7 @@ def verify_email(token: str):
         else:
             flash("Votre nouvelle adresse électronique est vérifiée et sera désormais utilisée.",
                   "success")
-        return redirect(url_for("accounts.account" if current_user.is_authenticated
+        return redirect(url_for("accounts.account" if current_user.can(Permission.HOLDER_SPACE)
                                 else "accounts.login"))
     # Opening the link only shows a button: mail scanners that prefetch links must not
     # consume it.
@@ -172,7 +157,7 @@ def login():
         try:
             account = ops.authenticate(
                 s, form.email.data, form.password.data, request.remote_addr or "-", _now(),
-                ops.LoginLimits.from_settings(services().settings))
+                LoginLimits.from_settings(services().settings), trusted_devices())
         except ops.AccountNotOpen as error:
             settings = services().settings
             sent = ops.resend_verification(s, error.account_id, _now(), settings)
@@ -184,17 +169,20 @@ def login():
                    "avec le lien envoyé il y a quelques minutes."))
         except DomainError as error:
             s.commit()  # keep the failure count
-            _apply_error(form, error)
+            apply_error(form, error)
             status = 429 if isinstance(error, TooManyAttempts) else 200
         else:
             s.commit()
             _start_session(account)
-            return redirect(_safe_next(request.args.get("next"), url_for("accounts.account")))
+            response = redirect(safe_next(request.args.get("next"),
+                                           url_for("accounts.account")))
+            remember_device(response, ops.holder_principal(account))
+            return response
     return render_template("accounts/login.html", form=form), status
 
 
 @bp.route("/deconnexion", methods=["POST"])
-@login_required
+@holder_required
 def logout():
     form = PlainForm()
     if form.validate_on_submit():
@@ -208,17 +196,17 @@ def logout():
 
 
 @bp.route("/compte/reauthentification", methods=["GET", "POST"])
-@login_required
+@holder_required
 def reauthenticate():
     form = ReauthForm()
     if form.validate_on_submit():
         try:
             ops.confirm_password(_current_account(), form.password.data)
         except DomainError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             session[AUTH_AT_KEY] = _now().isoformat()
-            return redirect(_safe_next(request.args.get("next"), url_for("accounts.account")))
+            return redirect(safe_next(request.args.get("next"), url_for("accounts.account")))
     return render_template("accounts/reauthenticate.html", form=form)
 
 
@@ -244,7 +232,7 @@ def reset_password(token: str):
         try:
             ops.reset_password(s, token, form.new_password.data, _now())
         except DomainError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             s.commit()
             logout_user()
@@ -259,7 +247,7 @@ def reset_password(token: str):
 
 
 @bp.route("/compte")
-@login_required
+@holder_required
 def account():
     acc = _current_account()
     return render_template("accounts/account.html", account=acc, holder=acc.holder,
@@ -279,7 +267,7 @@ def change_email():
             ops.request_email_change(s, _current_account(), form.new_email.data, _now(),
                                      services().settings)
         except DomainError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             s.commit()
             flash("Un lien de vérification a été envoyé à la nouvelle adresse. Elle ne sera "
@@ -298,7 +286,7 @@ def change_password():
         try:
             ops.change_password(s, acc, form.new_password.data, _now())
         except DomainError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             s.commit()
             _start_session(acc)  # this session stays; the others end with the generation
@@ -320,7 +308,7 @@ def request_closure():
             ops.request_closure(s, acc, confirmed=form.confirm.data, now=_now(),
                                 settings=services().settings)
         except DomainError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             s.commit()
             flash("Votre demande de fermeture est enregistrée.", "success")

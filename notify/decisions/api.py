@@ -1,9 +1,12 @@
 """The deposit API (``/api/v1``) used by the administration's systems.
 
-Thin views: authenticate the bearer token, parse the body, call one operation,
-commit once, answer JSON. Errors are ``DomainError``s answered by ``notify.web.errors``
-as ``{"error": {"status", "message"}}``; a 401 also carries a ``WWW-Authenticate``
-challenge (RFC 6750). CSRF does not apply: no cookie authenticates these requests.
+Thin views: authenticate the bearer token and check its scope (``notify.auth.web.
+api_client``), parse the body, call one operation, commit once, answer JSON. A client
+reads only the decisions its organisation deposited; another's answer 404, as unknown
+ones do, so that a reference's existence is not told. Errors are ``DomainError``s
+answered by ``notify.web.errors`` as ``{"error": {"status", "message"}}``; a 401 also
+carries a ``WWW-Authenticate`` challenge (RFC 6750). CSRF does not apply: no cookie
+authenticates these requests.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ import json
 from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
+from notify.auth.permissions import DECISIONS_DEPOSIT, DECISIONS_READ
+from notify.auth.web import api_client
 from notify.bootstrap import services
 from notify.decisions import operations as ops
-from notify.decisions import tokens
 from notify.decisions.content import MAX_DECISIONS
 from notify.decisions.openapi import openapi_document
 from notify.errors import Conflict, InvalidInput, PayloadTooLarge, UnsupportedMediaType
@@ -37,11 +41,6 @@ def _headers(response):
         response.headers["WWW-Authenticate"] = challenge
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _authenticate():
-    return tokens.authenticate(db_session(), request.headers.get("Authorization"),
-                               services().clock.now())
 
 
 def _reject_constant(name: str):
@@ -75,11 +74,12 @@ def _decisions_body() -> list:
 
 @bp.post("/decisions")
 def deposit():
-    token = _authenticate()
+    client = api_client(DECISIONS_DEPOSIT).client
     items = _decisions_body()
     session = db_session()
     try:
-        results = ops.deposit(session, items, depositor=token.name,
+        results = ops.deposit(session, items, depositor=client.name,
+                              organisation_id=client.organisation_id,
                               now=services().clock.now(),
                               routing_policy=services().settings.routing_policy)
         session.commit()
@@ -92,9 +92,9 @@ def deposit():
 
 @bp.get("/decisions/<reference>")
 def status(reference: str):
-    _authenticate()
+    client = api_client(DECISIONS_READ).client
     session = db_session()
-    answer = ops.decision_status(session, reference)
+    answer = ops.decision_status(session, reference, DECISIONS_READ, client.organisation_id)
     session.commit()
     return jsonify(answer)
 

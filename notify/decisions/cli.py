@@ -1,4 +1,4 @@
-"""Operator commands: ``notify api-token …`` and ``notify postal export``.
+"""Operator commands: ``notify postal export``.
 
 Each command is one unit of work, committed once at the end.
 """
@@ -11,60 +11,14 @@ import click
 from flask.cli import AppGroup
 
 from notify.bootstrap import services
-from notify.decisions import postal, tokens
+from notify.decisions import postal
 from notify.errors import DomainError
-from notify.evidence.log import format_instant
 
-api_token = AppGroup("api-token", help="Jetons d'accès des systèmes déposants (API).")
 postal_group = AppGroup("postal", help="Décisions à envoyer par courrier.")
 
 
 def _fail(error: DomainError):
     raise click.ClickException(error.message)
-
-
-@api_token.command("create")
-@click.argument("name")
-def api_token_create(name: str) -> None:
-    """Crée le jeton NAME et l'affiche, une seule fois."""
-    svc = services()
-    with svc.db.unit_of_work() as uow:
-        try:
-            _, secret = tokens.create_token(uow.session, name, svc.clock.now())
-        except DomainError as error:
-            _fail(error)
-        uow.commit()
-    click.echo(f"Jeton « {name} » créé. Conservez-le maintenant : il ne sera plus affiché.",
-               err=True)
-    click.echo(secret)
-
-
-@api_token.command("revoke")
-@click.argument("name")
-def api_token_revoke(name: str) -> None:
-    """Révoque le jeton NAME (définitivement)."""
-    svc = services()
-    with svc.db.unit_of_work() as uow:
-        try:
-            tokens.revoke_token(uow.session, name, svc.clock.now())
-        except DomainError as error:
-            _fail(error)
-        uow.commit()
-    click.echo(f"Jeton « {name} » révoqué.")
-
-
-@api_token.command("list")
-def api_token_list() -> None:
-    """Liste les jetons (jamais leur valeur)."""
-    with services().db.unit_of_work() as uow:
-        rows = tokens.list_tokens(uow.session)
-        if not rows:
-            click.echo("Aucun jeton.")
-        for row in rows:
-            state = f"révoqué le {format_instant(row.revoked_at)}" if row.revoked_at else "actif"
-            used = format_instant(row.last_used_at) if row.last_used_at else "jamais"
-            click.echo(f"{row.name}\t{state}\tcréé le {format_instant(row.created_at)}"
-                       f"\tdernier usage : {used}")
 
 
 @postal_group.command("export")

@@ -36,6 +36,9 @@ class Decision(Base):
     The content columns (points, balances, offence, restoration basis) are nullable so
     that the retention purge can blank them (``content_purged_at``) while the hashes and
     the notification facts stay. ``kind``, ``decided_on`` and the hashes are kept.
+
+``organisation_id`` is the partner organisation that deposited it: its API clients,
+and only they, may read its status.
     """
 
     __tablename__ = "decisions"
@@ -67,6 +70,7 @@ class Decision(Base):
     routing_policy: Mapped[str] = mapped_column(String(64))
     deposited_at: Mapped[datetime]
     deposited_by: Mapped[str] = mapped_column(String(48))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     deposit_event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), unique=True)
     letter_sha256: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(24))
@@ -95,24 +99,6 @@ class Decision(Base):
 
 def subject_of(reference: str) -> str:
     return f"decision:{reference}"
-
-
-class ApiToken(Base):
-    """A bearer token of one of the administration's depositing systems.
-
-    Only the SHA-256 of the token is stored: the token has 256 random bits, so a plain
-    digest is enough (no salt, no slow hash). ``name`` appears in the evidence log as
-    the actor ``api:<name>``.
-    """
-
-    __tablename__ = "api_tokens"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(48), unique=True)
-    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime]
-    revoked_at: Mapped[datetime | None]
-    last_used_at: Mapped[datetime | None]
 
 
 class PostalBatch(Base):

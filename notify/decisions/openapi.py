@@ -191,6 +191,7 @@ def openapi_document() -> dict[str, Any]:
                         "400": _error_response("Corps illisible (JSON invalide, pas un "
                                                "tableau, tableau vide)."),
                         "401": _error_response("Jeton absent, inconnu ou révoqué."),
+                        "403": _error_response("Jeton sans la portée decisions:deposit."),
                         "409": _error_response("Dépôt concurrent d'une même référence : rien "
                                                "n'est enregistré, renvoyer la requête."),
                         "413": _error_response("Plus de 10 000 décisions, ou corps trop "
@@ -210,7 +211,9 @@ def openapi_document() -> dict[str, Any]:
                                 "content": {"application/json": {"schema": {
                                     "$ref": "#/components/schemas/DecisionStatus"}}}},
                         "401": _error_response("Jeton absent, inconnu ou révoqué."),
-                        "404": _error_response("Aucune décision sous cette référence."),
+                        "403": _error_response("Jeton sans la portée decisions:read."),
+                        "404": _error_response("Aucune décision sous cette référence déposée "
+                                               "par l'organisation du jeton."),
                     },
                 },
             },

@@ -23,6 +23,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, load_only
 
 from notify.accounts.models import Account, Holder
+from notify.auth.permissions import Scope
 from notify.decisions.content import (
     DecisionContent,
     item_reference,
@@ -182,11 +183,13 @@ def deposit(
     items: Sequence[Any],
     *,
     depositor: str,
+    organisation_id: int,
     now: datetime,
     routing_policy: RoutingPolicy = DEFAULT_ROUTING_POLICY,
     letter_hash=letter_sha256,
 ) -> list[ItemResult]:
-    """Deposit ``items`` (decoded JSON objects) for the token ``depositor``.
+    """Deposit ``items`` (decoded JSON objects) for the API client ``depositor`` of the
+    organisation ``organisation_id`` (which alone may read them back).
 
     Valid items are stored and answered ``accepted`` with their channel; an item whose
     reference is already stored with the same content is a ``duplicate`` answered as
@@ -198,12 +201,13 @@ def deposit(
     benchmark can measure the deposit with and without rendering).
     """
     with _gc_paused():
-        return _deposit(session, items, depositor=depositor, now=now,
+        return _deposit(session, items, depositor=depositor,
+                        organisation_id=organisation_id, now=now,
                         routing_policy=routing_policy, letter_hash=letter_hash)
 
 
-def _deposit(session: Session, items: Sequence[Any], *, depositor: str, now: datetime,
-             routing_policy: RoutingPolicy, letter_hash) -> list[ItemResult]:
+def _deposit(session: Session, items: Sequence[Any], *, depositor: str, organisation_id: int,
+             now: datetime, routing_policy: RoutingPolicy, letter_hash) -> list[ItemResult]:
     latest = latest_legal_date(now)
     parsed: list[tuple[DecisionContent | None, list[Problem]]] = [
         parse_item(raw, latest) for raw in items]
@@ -274,11 +278,13 @@ def _deposit(session: Session, items: Sequence[Any], *, depositor: str, now: dat
         accepted.append((content, holder_id, routing, sha))
         results.append(ItemResult(content.reference, Outcome.ACCEPTED, routing.channel))
 
-    _store(session, accepted, depositor=depositor, now=now, letter_hash=letter_hash)
+    _store(session, accepted, depositor=depositor, organisation_id=organisation_id, now=now,
+           letter_hash=letter_hash)
     return results
 
 
-def _store(session: Session, accepted, *, depositor: str, now: datetime, letter_hash) -> None:
+def _store(session: Session, accepted, *, depositor: str, organisation_id: int, now: datetime,
+           letter_hash) -> None:
     if not accepted:
         return
     rows = []
@@ -297,7 +303,7 @@ def _store(session: Session, accepted, *, depositor: str, now: datetime, letter_
                                   if content.restoration_basis else None),
             "content_sha256": sha, "channel": str(routing.channel),
             "routing_reason": routing.reason, "routing_policy": routing.policy_ref,
-            "deposited_at": now, "deposited_by": depositor,
+            "deposited_at": now, "deposited_by": depositor, "organisation_id": organisation_id,
             "state": (DecisionState.PENDING_CERTIFICATION if routing.channel == Channel.ONLINE
                       else DecisionState.AWAITING_PRINT).value,
         }
@@ -332,10 +338,15 @@ def _instant(value: datetime | None) -> str | None:
     return format_instant(value) if value is not None else None
 
 
-def decision_status(session: Session, reference: str) -> dict[str, Any]:
-    """What the depositor may know of a decision (``GET /api/v1/decisions/<ref>``)."""
+def decision_status(session: Session, reference: str, scope: Scope,
+                    organisation_id: int) -> dict[str, Any]:
+    """What the depositor may know of a decision (``GET /api/v1/decisions/<ref>``).
+
+    ``scope`` decides whose decisions the reader (of ``organisation_id``) may see: a
+    decision it may not see is answered as unknown.
+    """
     decision = session.scalar(select(Decision).where(Decision.reference == reference))
-    if decision is None:
+    if decision is None or not scope.check_owner(organisation_id, decision.organisation_id):
         raise NotFound(f"Aucune décision déposée sous la référence « {reference} ».")
     alert = None
     message = session.scalar(

@@ -12,8 +12,10 @@ import hashlib
 import logging
 
 from flask import Blueprint, Response, render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from notify.auth.permissions import Permission
+from notify.auth.web import requires
 from notify.bootstrap import services
 from notify.decisions import holder as ops
 from notify.decisions.letters import render_letter
@@ -29,7 +31,7 @@ def _holder():
 
 
 @bp.get("/decisions")
-@login_required
+@requires(Permission.HOLDER_SPACE)
 def decisions():
     return render_template("decisions/holder/list.html",
                            decisions=ops.holder_decisions(db_session(), _holder()))
@@ -45,7 +47,7 @@ def _consult(reference: str, via: str):
 
 
 @bp.get("/decisions/<reference>")
-@login_required
+@requires(Permission.HOLDER_SPACE)
 def decision(reference: str):
     holder = _holder()
     shown = _consult(reference, ops.VIA_PAGE)
@@ -55,7 +57,7 @@ def decision(reference: str):
 
 
 @bp.get("/decisions/<reference>/courrier.pdf")
-@login_required
+@requires(Permission.HOLDER_SPACE)
 def letter_pdf(reference: str):
     holder = _holder()
     shown = _consult(reference, ops.VIA_PDF)

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from notify.accounts import operations as ops
 from notify.accounts.models import Account, Holder
 from notify.accounts.register import HolderRow, import_holders, issue_activation_codes
+from notify.auth.api_clients import create_organisation
+from notify.auth.models import Organisation, OrganisationKind
 from notify.decisions.operations import deposit
 from notify.settings import Settings
 
@@ -34,6 +36,7 @@ DEMO_HOLDERS = (
     HolderRow("100000000006", "NGUYEN", "Thomas", date(1995, 1, 17), "metropole",
               "56 boulevard Voltaire, 75011 Paris"),
 )
+DEMO_ORGANISATION = "registre-demo"
 WITH_ACCOUNT = ("100000000001", "100000000002", "100000000003")
 
 
@@ -93,7 +96,8 @@ def load_demo(session: Session, now: datetime, settings: Settings) -> dict:
         with_account.append({"licence_number": number, "email": account.email,
                              "password": password})
     codes = issue_activation_codes(session, now, timedelta(days=settings.activation_code_days))
-    results = deposit(session, list(DEMO_DECISIONS), depositor="demo", now=now,
+    results = deposit(session, list(DEMO_DECISIONS), depositor="demo",
+                      organisation_id=_demo_organisation(session, now).id, now=now,
                       routing_policy=settings.routing_policy)
     return {
         "holders": with_account,
@@ -104,3 +108,11 @@ def load_demo(session: Session, now: datetime, settings: Settings) -> dict:
         ],
         "decisions": [result.as_json() for result in results],
     }
+
+
+def _demo_organisation(session: Session, now: datetime) -> Organisation:
+    """The points register of the demo, which deposits the demo decisions."""
+    existing = session.scalar(select(Organisation).where(Organisation.slug == DEMO_ORGANISATION))
+    return existing or create_organisation(session, DEMO_ORGANISATION,
+                                           "Registre des points (démonstration)",
+                                           OrganisationKind.POINTS_REGISTER, now)

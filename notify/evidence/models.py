@@ -31,6 +31,14 @@ class EventTag(enum.StrEnum):
     DEEMED_NOTIFIED = "deemed_notified"
     CONTENT_PURGED = "content_purged"
     EXPORTED_FOR_PRINT = "exported_for_print"
+    # Staff members (notify.auth): who may read what, and when they signed in
+    STAFF_CREATED = "staff_created"
+    STAFF_ENROLLED = "staff_enrolled"
+    STAFF_LOGGED_IN = "staff_logged_in"
+    STAFF_LOGIN_REFUSED = "staff_login_refused"
+    STAFF_RECOVERY_CODE_USED = "staff_recovery_code_used"
+    STAFF_LOGGED_OUT = "staff_logged_out"
+    STAFF_DISABLED = "staff_disabled"
 
 
 class Event(Base):

@@ -30,6 +30,7 @@ from notify import create_app
 from notify import db as database
 from notify.clock import FixedClock
 from notify.web import DSFR_DIST
+from tests.conftest import depositor_id
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The network of the test machines is closed: nothing may try to reach Google.
@@ -98,7 +99,8 @@ class LiveSite:
         from notify.decisions.operations import deposit
 
         with self.app.extensions["notify"].db.unit_of_work() as uow:
-            deposit(uow.session, items, depositor="browser-test", now=self.clock.now())
+            deposit(uow.session, items, depositor="browser-test",
+                    organisation_id=depositor_id(uow.session), now=self.clock.now())
             uow.commit()
         self.run_jobs("certify_evidence", "make_decisions_available")
 

@@ -17,8 +17,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from notify import create_app
+from notify.auth import api_clients
 from notify.cli import jobs as jobs_command
-from notify.decisions import tokens
 from notify.decisions.operations import make_available
 from notify.decisions.testing import restoration, withdrawal
 from notify.evidence.bundle import verify_bundle
@@ -28,6 +28,7 @@ from notify.evidence.models import Event
 from notify.evidence.tsa import chain_pem
 from notify.jobs import JOBS, run_job
 from notify.mail.models import OutboxMessage
+from tests.conftest import depositor_id
 from timestamp.authority import Authority
 from timestamp.client import RemoteClient
 from timestamp.oids import TEST_POLICY
@@ -60,7 +61,9 @@ def body(message) -> str:
 
 @pytest.fixture
 def bearer(session, clock):
-    _, secret = tokens.create_token(session, "snpc-e2e", clock.now())
+    depositor_id(session)
+    _, secret = api_clients.create_client(session, "snpc-e2e", "registre-test",
+                                          ["decisions:deposit", "decisions:read"], clock.now())
     session.commit()
     return {"Authorization": f"Bearer {secret}"}
 
@@ -210,7 +213,9 @@ def test_tsa_down_then_smtp_down_nothing_lost_nothing_twice(outage_app, session,
                                                            open_account, tsa_files):
     app = outage_app
     account = open_account(email="dominique@example.fr")
-    _, secret = tokens.create_token(session, "snpc-outage", clock.now())
+    depositor_id(session)
+    _, secret = api_clients.create_client(session, "snpc-outage", "registre-test",
+                                          ["decisions:deposit", "decisions:read"], clock.now())
     session.commit()
     client = app.test_client()
     reference = "SNPC-2026-000200"

@@ -49,3 +49,32 @@ def test_migrations_match_the_models(fresh_url):
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_existing_tokens_keep_their_rights_through_0005(fresh_url):
+    """Tokens made before organisations go to one organisation, with both scopes they
+    had in effect; a failed login keeps its account; and back down again."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    database.upgrade(fresh_url, "0004")
+    engine = database.make_engine(fresh_url)
+    now = datetime(2026, 11, 20, tzinfo=UTC).replace(tzinfo=None)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO api_tokens (name, token_sha256, created_at) "
+                          "VALUES ('snpc', :sha, :now)"), {"sha": "a" * 64, "now": now})
+        conn.execute(text("INSERT INTO login_failures (account_id, address, at) "
+                          "VALUES (NULL, '10.0.0.1', :now)"), {"now": now})
+    database.upgrade(fresh_url)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT t.scopes, o.slug, o.kind FROM api_tokens t "
+                                "JOIN organisations o ON o.id = t.organisation_id")).one()
+        assert tuple(row) == ("decisions:deposit decisions:read", "registre-points",
+                              "points_register")
+        assert conn.execute(text("SELECT count(*) FROM login_failures")).scalar() == 1
+    database.downgrade(fresh_url, "0004")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM organisations")).scalar() == 0
+        assert conn.execute(text("SELECT name FROM api_tokens")).scalar() == "snpc"
+    engine.dispose()

@@ -326,7 +326,8 @@ def test_security_headers(client):
 def test_session_cookie_flags(browser, open_account):
     open_account(email="cookie@example.fr")
     response = browser.login("cookie@example.fr")
-    cookie = response.headers["Set-Cookie"]
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie")
+                if c.startswith("notify_session=")]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Expires" not in cookie  # no remember-me: a browser-session cookie
 

@@ -7,15 +7,17 @@ import pytest
 from sqlalchemy import select
 
 from notify.accounts import operations as ops
-from notify.accounts.models import AccountState, LoginFailure
+from notify.accounts.models import AccountState
 from notify.accounts.texts import ATTESTATION, CONDITIONS
+from notify.auth.models import LoginFailure
+from notify.auth.throttle import LoginLimits, forget_login_failures
 from notify.bootstrap import services
 from notify.errors import InvalidInput, NotAllowed, TooManyAttempts
 from notify.evidence.log import events_of
 from notify.mail.models import OutboxMessage
 
 PASSWORD = "correct horse battery staple"
-LIMITS = ops.LoginLimits(per_account=3, per_address=5, window=timedelta(minutes=15))
+LIMITS = LoginLimits(per_principal=3, per_address=5, window=timedelta(minutes=15))
 
 
 @pytest.fixture
@@ -161,7 +163,7 @@ def test_verification_link_expires_and_is_single_use(session, ctx, clock, make_h
 
 def test_wrong_password_is_counted_then_throttled_per_account(session, clock, open_account):
     open_account()
-    for _ in range(LIMITS.per_account):
+    for _ in range(LIMITS.per_principal):
         with pytest.raises(InvalidInput, match="incorrect"):
             ops.authenticate(session, "titulaire@example.fr", "wrong password!", "10.0.0.1",
                              clock.now(), LIMITS)
@@ -187,10 +189,10 @@ def test_throttling_per_address_covers_unknown_accounts(session, clock, open_acc
 
 def test_password_change_ends_other_sessions(session, clock, open_account):
     account = open_account()
-    user_id = f"{account.id}:{account.session_generation}"
-    assert ops.account_for_login(session, user_id) is account
+    generation = account.session_generation
+    assert ops.account_for_login(session, account.id, generation) is account
     ops.change_password(session, account, "another long passphrase", clock.now())
-    assert ops.account_for_login(session, user_id) is None
+    assert ops.account_for_login(session, account.id, generation) is None
     assert ops.authenticate(session, account.email, "another long passphrase", "10.0.0.1",
                             clock.now(), LIMITS) is account
 
@@ -277,7 +279,7 @@ def test_old_login_failures_are_forgotten(session, clock, open_account):
     with pytest.raises(InvalidInput):
         ops.authenticate(session, "titulaire@example.fr", "wrong password!", "10.0.0.1",
                          clock.now(), LIMITS)
-    assert ops.forget_login_failures(session, clock.now() + LIMITS.window
+    assert forget_login_failures(session, clock.now() + LIMITS.window
                                      - timedelta(seconds=1), LIMITS) == 0
-    assert ops.forget_login_failures(session, clock.now() + LIMITS.window, LIMITS) == 1
+    assert forget_login_failures(session, clock.now() + LIMITS.window, LIMITS) == 1
     assert session.query(LoginFailure).count() == 0

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from notify.accounts.models import ActivationCode, Holder
 from notify.accounts.register import import_holders, issue_activation_codes, parse_holders_csv
-from notify.accounts.secrets import digest
+from notify.auth.secrets import digest
 
 HEADER = "licence_number,surname,given_names,birth_date,territory,postal_address\n"
 GOOD = (

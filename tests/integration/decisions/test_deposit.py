@@ -15,10 +15,12 @@ from notify.decisions.models import Decision, subject_of
 from notify.decisions.testing import restoration, withdrawal
 from notify.evidence.log import append_first_events, events_of, record_event
 from notify.evidence.models import Event, EventTag
+from tests.conftest import depositor_id
 
 
 def deposit(session, clock, items, **kwargs):
-    return ops.deposit(session, items, depositor="test-system", now=clock.now(), **kwargs)
+    return ops.deposit(session, items, depositor="test-system",
+                       organisation_id=depositor_id(session), now=clock.now(), **kwargs)
 
 
 def answer(results):
@@ -300,9 +302,11 @@ def test_the_garbage_collector_is_left_as_it_was(ctx, session, clock, enabled_be
 
     (gc.enable if enabled_before else gc.disable)()
     try:
-        ops.deposit(session, [{"reference": "X"}], depositor="t", now=clock.now())
+        ops.deposit(session, [{"reference": "X"}], depositor="t",
+                    organisation_id=depositor_id(session), now=clock.now())
         with pytest.raises(TypeError):
-            ops.deposit(session, None, depositor="t", now=clock.now())
+            ops.deposit(session, None, depositor="t", organisation_id=depositor_id(session),
+                        now=clock.now())
         assert gc.isenabled() is enabled_before
     finally:
         gc.enable()

@@ -17,6 +17,7 @@ from notify.errors import NotFound
 from notify.evidence.log import events_of
 from notify.jobs import JOBS, run_job
 from notify.legal.deadlines import appeal_deadline
+from tests.conftest import depositor_id
 
 PARIS_D = date(2026, 11, 20)
 """The test clock starts 2026-11-20 09:30 UTC, 10:30 in Paris."""
@@ -34,7 +35,8 @@ def available(app, session, clock, account, *items):
     """Deposit ``items`` for ``account``, certify them and make them available (real jobs,
     embedded TSA reading the test clock)."""
     items = items or (withdrawal("D-1", account.holder.licence_number),)
-    results = deposit_ops.deposit(session, list(items), depositor="t", now=clock.now())
+    results = deposit_ops.deposit(session, list(items), depositor="t",
+                                  organisation_id=depositor_id(session), now=clock.now())
     assert {r.channel for r in results} == {"online"}, [r.as_json() for r in results]
     session.commit()
     run(app, "certify_evidence", "make_decisions_available")
@@ -167,7 +169,8 @@ def test_only_the_holders_own_visible_decisions(app, session, clock, open_accoun
     assert ops.holder_decisions(session, other.holder) == []
     # Deposited but not certified yet: does not exist for the holder.
     deposit_ops.deposit(session, [restoration("D-2", account.holder.licence_number)],
-                        depositor="t", now=clock.now())
+                        depositor="t", organisation_id=depositor_id(session),
+                        now=clock.now())
     with pytest.raises(NotFound):
         ops.consult(session, account.holder, "D-2", now=clock.now(), via="page")
     session.commit()
@@ -217,7 +220,8 @@ def test_overview_balance_is_from_the_latest_visible_decision(app, session, cloc
     # A later decision not certified yet is not counted.
     deposit_ops.deposit(session, [withdrawal("D-3", account.holder.licence_number,
                                              points=3, balance_after=9)],
-                        depositor="t", now=clock.now())
+                        depositor="t", organisation_id=depositor_id(session),
+                        now=clock.now())
     seen = ops.overview(session, account.holder)
     assert (seen.balance, seen.balance_decided_on) == (12, date(2026, 11, 18))
     assert sorted(d.reference for d in seen.decisions) == ["D-1", "D-2"]

@@ -16,12 +16,14 @@ from notify.evidence.log import events_of
 from notify.evidence.models import Event, EvidenceBatch
 from notify.jobs import JOBS, run_job
 from notify.mail.models import OutboxMessage
+from tests.conftest import depositor_id
 
 
 def deposit_online(session, clock, open_account, reference="D-1"):
     account = open_account()
     [result] = ops.deposit(session, [withdrawal(reference, account.holder.licence_number)],
-                           depositor="t", now=clock.now())
+                           depositor="t", organisation_id=depositor_id(session),
+                        now=clock.now())
     assert result.channel == "online"
     session.commit()
     return account, session.scalar(select(Decision).where(Decision.reference == reference))

@@ -21,6 +21,7 @@ from notify.decisions.testing import withdrawal
 from notify.evidence.log import canonical_json, event_hash, events_of
 from notify.jobs import JOBS, run_job
 from notify.legal.deadlines import deemed_notification_at
+from tests.conftest import depositor_id
 
 DELAY_ENDS = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
 """Made available 2026-11-20 09:30 UTC: the delay ends at 24:00 of 5 December in Paris."""
@@ -36,7 +37,8 @@ def available(app, session, clock, accounts):
     """One withdrawal per account, certified and made available by the real jobs."""
     items = [withdrawal(f"D-{n}", account.holder.licence_number)
              for n, account in enumerate(accounts, 1)]
-    results = deposit_ops.deposit(session, items, depositor="t", now=clock.now())
+    results = deposit_ops.deposit(session, items, depositor="t",
+                                  organisation_id=depositor_id(session), now=clock.now())
     assert {r.channel for r in results} == {"online"}
     session.commit()
     run(app, "certify_evidence", "make_decisions_available")

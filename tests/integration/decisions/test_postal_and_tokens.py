@@ -12,11 +12,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from notify.auth.api_clients import token_digest
+from notify.auth.models import ApiClient
 from notify.decisions import operations as ops
-from notify.decisions.models import ApiToken, Decision, PostalBatch
+from notify.decisions.models import Decision, PostalBatch
 from notify.decisions.testing import restoration, withdrawal
-from notify.decisions.tokens import token_digest
 from notify.evidence.log import events_of
+from tests.conftest import depositor_id
 
 
 @pytest.fixture
@@ -25,18 +27,23 @@ def runner(app):
 
 
 def test_api_token_create_list_revoke(runner, session):
-    created = runner.invoke(args=["api-token", "create", "snpc-prod"])
+    depositor_id(session)
+    session.commit()
+    created = runner.invoke(args=["api-token", "create", "snpc-prod", "--org", "registre-test",
+                                  "--scope", "decisions:deposit", "--scope", "decisions:read"])
     assert created.exit_code == 0, created.output
     token = created.stdout.strip().splitlines()[-1]
     assert token.startswith("ntf_") and len(token) > 40
-    row = session.scalar(select(ApiToken).where(ApiToken.name == "snpc-prod"))
+    row = session.scalar(select(ApiClient).where(ApiClient.name == "snpc-prod"))
     assert row.token_sha256 == token_digest(token)  # stored hashed, never in clear
+    assert row.scopes == "decisions:deposit decisions:read"
 
-    again = runner.invoke(args=["api-token", "create", "snpc-prod"])
+    again = runner.invoke(args=["api-token", "create", "snpc-prod", "--org", "registre-test",
+                                "--scope", "decisions:read"])
     assert again.exit_code != 0 and "existe déjà" in again.output
 
     listed = runner.invoke(args=["api-token", "list"])
-    assert "snpc-prod\tactif" in listed.output
+    assert "snpc-prod\tregistre-test\tdecisions:deposit decisions:read\tactif" in listed.output
     assert token not in listed.output
 
     assert runner.invoke(args=["api-token", "revoke", "snpc-prod"]).exit_code == 0
@@ -61,7 +68,8 @@ def test_postal_export_and_identical_re_export(ctx, runner, session, clock, make
         restoration("P-2", second.licence_number),
         withdrawal("P-3", second.licence_number, points=4, balance_after=0,
                    decided_on="2026-11-19"),
-    ], depositor="t", now=clock.now())
+    ], depositor="t", organisation_id=depositor_id(session),
+                        now=clock.now())
     assert [r.channel for r in results] == ["postal_simple", "postal_simple",
                                             "postal_registered"]
     session.commit()

@@ -15,6 +15,7 @@ from notify.decisions.testing import withdrawal
 from notify.evidence.log import events_of
 from notify.jobs import JOBS, run_job
 from notify.legal.delays import Period
+from tests.conftest import depositor_id
 
 RETAINED_UNTIL = datetime(2032, 11, 20, 9, 30, tzinfo=UTC)
 """Made available 2026-11-20 09:30 UTC (10:30 Paris) + P6Y, in Paris wall time."""
@@ -28,7 +29,8 @@ def run(app, *names):
 
 def notified(app, session, clock, account, reference="D-1"):
     deposit_ops.deposit(session, [withdrawal(reference, account.holder.licence_number)],
-                        depositor="t", now=clock.now())
+                        depositor="t", organisation_id=depositor_id(session),
+                        now=clock.now())
     session.commit()
     run(app, "certify_evidence", "make_decisions_available")
     decision = session.scalar(select(Decision).where(Decision.reference == reference))
@@ -81,7 +83,8 @@ def test_unnotified_and_postal_decisions_are_not_purged(app, session, clock, ope
     account = open_account()
     deposit_ops.deposit(session, [withdrawal("D-1", account.holder.licence_number),
                                   withdrawal("P-1", make_holder().licence_number)],
-                        depositor="t", now=clock.now())
+                        depositor="t", organisation_id=depositor_id(session),
+                        now=clock.now())
     session.commit()
     run(app, "certify_evidence", "make_decisions_available")
     report = purge_expired(session, now=RETAINED_UNTIL + timedelta(days=400),

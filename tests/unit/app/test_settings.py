@@ -48,6 +48,8 @@ def test_complete_production_settings_load(tmp_path):
         ("NOTIFY_DATABASE_URL", "mysql://x", "NOTIFY_DATABASE_URL"),
         ("NOTIFY_STATE_BRAND", "maybe", "NOTIFY_STATE_BRAND doit valoir 0 ou 1"),
         ("NOTIFY_TSA_URL", "https://tsa.example/", "NOTIFY_TSA_TRUST_ANCHORS"),
+        ("NOTIFY_STAFF_IDLE_MINUTES", "0", "NOTIFY_STAFF_IDLE_MINUTES doit valoir au moins 1"),
+        ("NOTIFY_STAFF_IDLE_MINUTES", "600", "ne peut dépasser NOTIFY_STAFF_SESSION_MINUTES"),
     ],
 )
 def test_bad_setting_is_named(tmp_path, name, value, message):

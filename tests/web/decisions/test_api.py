@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from notify.decisions import tokens
-from notify.decisions.models import ApiToken, Decision
+from notify.auth import api_clients
+from notify.auth.models import ApiClient
+from notify.decisions.models import Decision
 from notify.decisions.testing import restoration, withdrawal
 from notify.evidence.log import record_event
 from notify.evidence.models import EventTag
@@ -83,7 +84,7 @@ def test_without_a_valid_token_nothing_is_done(client, open_account, session, he
 
 def test_a_revoked_token_is_refused(client, auth, session, clock, open_account):
     licence = open_account().holder.licence_number
-    tokens.revoke_token(session, "snpc-test", clock.now())
+    api_clients.revoke_client(session, "snpc-test", clock.now())
     session.commit()
     response = client.post(URL, json=[withdrawal("S-1", licence)], headers=auth)
     assert response.status_code == 401
@@ -95,7 +96,7 @@ def test_a_revoked_token_is_refused(client, auth, session, clock, open_account):
 def test_use_of_a_token_is_recorded(client, auth, session, clock):
     client.post(URL, json=[{"reference": "S-1"}], headers=auth)
     session.expire_all()
-    row = session.scalar(select(ApiToken))
+    row = session.scalar(select(ApiClient))
     assert row.last_used_at == clock.now()
 
 

@@ -1,12 +1,18 @@
-"""Passwords (argon2id) and the random secrets we send out (codes, e-mail links)."""
+"""Passwords (argon2id), the random secrets we hand out (codes, links, recovery codes) and
+the encryption of secrets kept at rest (staff TOTP keys)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import re
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from notify.errors import InvalidInput
 
@@ -20,6 +26,20 @@ _DUMMY_HASH = _hasher.hash("notify-dummy-password")
 
 # No 0/O/1/I/L: the activation code is read off paper and typed by hand.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalize_email(value: str, *, field: str = "email") -> str:
+    """An e-mail address used as a login name, checked and in lower case."""
+    email = value.strip()
+    if not EMAIL.match(email) or len(email) > 254:
+        raise InvalidInput("Saisissez une adresse électronique valide, par exemple "
+                           "nom@domaine.fr.", field=field)
+    # Addresses are compared without case: nobody runs a mailbox whose local part
+    # depends on it, and people type them both ways.
+    return email.lower()
 
 
 def check_password_policy(password: str, *, field: str = "password") -> None:
@@ -69,3 +89,27 @@ def normalize_activation_code(code: str) -> str:
 def digest(secret: str) -> str:
     """SHA-256 of a high-entropy secret: enough to store it, no salt needed."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def new_recovery_code() -> str:
+    """A staff member's single-use recovery code: same shape and strength as an
+    activation code, so a plain SHA-256 stores it."""
+    return new_activation_code()
+
+
+def _fernet(app_secret: str, purpose: bytes) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"notify:" + purpose).derive(app_secret.encode("utf-8"))
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def encrypt_secret(app_secret: str, purpose: bytes, plaintext: str) -> str:
+    """Encrypt a secret at rest (Fernet: AES-128-CBC + HMAC-SHA256) under a key derived
+    from the application's secret key with HKDF, one key per ``purpose``."""
+    return _fernet(app_secret, purpose).encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+
+def decrypt_secret(app_secret: str, purpose: bytes, token: str) -> str:
+    """The reverse of ``encrypt_secret``; raises ``cryptography.fernet.InvalidToken`` when
+    the secret key changed or the value was altered."""
+    return _fernet(app_secret, purpose).decrypt(token.encode("ascii")).decode("utf-8")
