@@ -8,8 +8,6 @@ challenge (RFC 6750). CSRF does not apply: no cookie authenticates these request
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
@@ -18,8 +16,9 @@ from notify.decisions import operations as ops
 from notify.decisions import tokens
 from notify.decisions.content import MAX_DECISIONS
 from notify.decisions.openapi import openapi_document
-from notify.errors import Conflict, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from notify.errors import Conflict, InvalidInput, PayloadTooLarge
 from notify.web import csrf, db_session
+from notify.web.json_input import request_json
 
 bp = Blueprint("decisions_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -44,25 +43,8 @@ def _authenticate():
                                services().clock.now())
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"valeur non JSON : {name}")
-
-
 def _decisions_body() -> list:
-    if request.mimetype != "application/json":
-        raise UnsupportedMediaType("Corps JSON attendu (Content-Type: application/json).")
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"Corps trop volumineux : {MAX_BODY_BYTES} octets au plus.")
-    raw = request.get_data(cache=False)
-    try:
-        body = json.loads(raw, parse_constant=_reject_constant)
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"Corps JSON invalide : encodage UTF-8 attendu ({exc.reason}, "
-                           f"octet {exc.start}).") from exc
-    except ValueError as exc:
-        detail = (f"{exc.msg}, ligne {exc.lineno}, colonne {exc.colno}"
-                  if isinstance(exc, json.JSONDecodeError) else str(exc))
-        raise InvalidInput(f"Corps JSON invalide : {detail}.") from exc
+    body = request_json(max_bytes=MAX_BODY_BYTES)
     if not isinstance(body, list):
         raise InvalidInput("Le corps doit être un tableau JSON de décisions.")
     if not body:
