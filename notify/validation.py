@@ -12,10 +12,20 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+CONTROL_CHARACTERS = (r"\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e"
+                      r"\u2066-\u2069")
+"""The characters no text field takes, as the inside of a regular-expression class
+(written alike in Python, ECMA-262 and so JSON Schema): C0 and C1 controls and DEL
+(category Cc), the line and paragraph separators, and the bidirectional controls
+(Unicode's Bidi_Control property), which reorder what a reader sees on a page or a
+letter."""
+
+TEXT_PATTERN = rf"^[^{CONTROL_CHARACTERS}]*[^{CONTROL_CHARACTERS}\s][^{CONTROL_CHARACTERS}]*$"
+"""What ``clean_text`` accepts, for an API's documentation (JSON Schema ``pattern``);
+the length is ``maxLength``."""
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# C0 and C1 controls and DEL (category Cc), and the bidirectional controls (Unicode's
-# Bidi_Control property), which reorder what a reader sees on a page or a letter.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -61,6 +71,45 @@ class DateWindow:
     latest: date
     too_early: str
     too_late: str
+
+    @property
+    def pattern(self) -> str:
+        """A regular expression matching the ``AAAA-MM-JJ`` dates of the window, and
+        only them (with days up to 31 in every month: ``format: date`` refuses the
+        dates that do not exist). For an API's documentation, so that a client or a
+        fuzzer knows the bounds without reading the prose."""
+        first, last = self.earliest, self.latest
+        if first > last:
+            raise ValueError("empty window")
+        if first.year == last.year:
+            years = [_year_dates(first.year, (first.month, first.day), (last.month, last.day))]
+        else:
+            years = [_year_dates(first.year, (first.month, first.day), (12, 31))]
+            if last.year - first.year > 1:
+                years.append(f"{_numbers(first.year + 1, last.year - 1, 4)}-{_MONTH}-{_DAY}")
+            years.append(_year_dates(last.year, (1, 1), (last.month, last.day)))
+        return f"^(?:{'|'.join(years)})$"
+
+
+def _numbers(low: int, high: int, width: int) -> str:
+    return "(?:" + "|".join(f"{n:0{width}d}" for n in range(low, high + 1)) + ")"
+
+
+_MONTH = _numbers(1, 12, 2)
+_DAY = _numbers(1, 31, 2)
+
+
+def _year_dates(year: int, first: tuple[int, int], last: tuple[int, int]) -> str:
+    """Dates of ``year`` from (month, day) ``first`` to ``last``, both included."""
+    (first_month, first_day), (last_month, last_day) = first, last
+    if first_month == last_month:
+        spans = [f"{first_month:02d}-{_numbers(first_day, last_day, 2)}"]
+    else:
+        spans = [f"{first_month:02d}-{_numbers(first_day, 31, 2)}"]
+        if last_month - first_month > 1:
+            spans.append(f"{_numbers(first_month + 1, last_month - 1, 2)}-{_DAY}")
+        spans.append(f"{last_month:02d}-{_numbers(1, last_day, 2)}")
+    return f"{year:04d}-(?:{'|'.join(spans)})"
 
 
 def parse_date(value: object, window: DateWindow) -> date:

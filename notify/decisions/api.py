@@ -14,18 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from notify.bootstrap import services
 from notify.decisions import operations as ops
 from notify.decisions import tokens
-from notify.decisions.content import MAX_DECISIONS
+from notify.decisions.content import MAX_BODY_BYTES, MAX_DECISIONS
 from notify.decisions.openapi import openapi_document
 from notify.errors import Conflict, InvalidInput, PayloadTooLarge
+from notify.legal.window import latest_legal_date
 from notify.web import csrf, db_session
 from notify.web.json_input import request_json
 
 bp = Blueprint("decisions_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
-
-MAX_BODY_BYTES = 16 * 1024 * 1024
-"""At most 10,000 decisions of about 1 kB each, with room to spare."""
-
 
 @bp.after_request
 def _headers(response):
@@ -83,4 +80,4 @@ def status(reference: str):
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(latest_legal_date(services().clock.now())))

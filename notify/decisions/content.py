@@ -28,6 +28,8 @@ REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")
 LICENCE_NUMBER = re.compile(r"^[0-9A-Z]{12}$")
 MAX_DECISIONS = 10_000
 """Decisions in one deposit request."""
+MAX_BODY_BYTES = 16 * 1024 * 1024
+"""Bytes of one deposit request: 10,000 decisions of about 1 kB each, with room to spare."""
 PLACE_MAX = 200
 DESCRIPTION_MAX = 1000
 
