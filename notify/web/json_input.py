@@ -26,7 +26,6 @@ from functools import lru_cache
 from typing import Any
 
 from flask import request
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from notify.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 
@@ -111,10 +110,10 @@ def request_json(*, max_bytes: int, max_depth: int = MAX_DEPTH) -> Any:
     too_large = f"Corps trop volumineux : {max_bytes} octets au plus."
     if request.content_length is not None and request.content_length > max_bytes:
         raise PayloadTooLarge(too_large)
-    # Applies to a streamed body too: Werkzeug stops reading at the bound (Flask 3.1).
-    request.max_content_length = max_bytes
-    try:
-        raw = request.get_data(cache=False)
-    except RequestEntityTooLarge:
-        raise PayloadTooLarge(too_large) from None
+    # A streamed body (no Content-Length) is read up to one byte past the bound, and no
+    # further: Werkzeug stops there (Flask 3.1, ``Request.max_content_length``).
+    request.max_content_length = max_bytes + 1
+    raw = request.get_data(cache=False)
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(too_large)
     return parse_json(raw, max_depth=max_depth)
