@@ -134,6 +134,9 @@ class _Reader:
             return None
 
     def integer(self, value: object, field: str) -> int | None:
+        # JSON (RFC 8259) and JSON Schema do not tell 2 from 2.0: both are the integer 2.
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
         if not _is_int(value):
             self.problem(field, "nombre entier attendu")
             return None

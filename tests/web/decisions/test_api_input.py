@@ -281,3 +281,14 @@ def test_texts_are_stored_normalised(client, auth, make_holder, session):
     item = withdrawal("NFC-1", licence, offence=offence(place="  Se\u0301lestat (67) "))
     client.post(URL, json=[item], headers=auth)
     assert session.scalar(select(Decision.offence_place)) == "Sélestat (67)"
+
+
+def test_integral_numbers_written_with_a_fraction_are_integers(client, auth, make_holder):
+    """JSON (RFC 8259) and JSON Schema do not tell 2 from 2.0; 2.5 is refused."""
+    licence = make_holder().licence_number
+    items = [withdrawal("INT-1", licence, points=2.0, balance_after=10.0),
+             withdrawal("INT-1", licence),
+             withdrawal("INT-2", licence, points=2.5, balance_after=8)]
+    results = client.post(URL, json=items, headers=auth).get_json()["results"]
+    assert [r["outcome"] for r in results] == ["accepted", "duplicate", "rejected"]
+    assert results[2]["errors"] == [{"field": "points", "message": "nombre entier attendu"}]
