@@ -24,8 +24,7 @@ TEXT_PATTERN = rf"^[^{CONTROL_CHARACTERS}]*[^{CONTROL_CHARACTERS}\s][^{CONTROL_C
 """What ``clean_text`` accepts, for an API's documentation (JSON Schema ``pattern``);
 the length is ``maxLength``."""
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+_FORBIDDEN = re.compile(f"[\ud800-\udfff{CONTROL_CHARACTERS}]")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -48,12 +47,12 @@ def clean_text(value: object, maximum: int) -> str:
     """
     if not isinstance(value, str):
         raise Invalid("texte non vide attendu")
-    if found := _SURROGATE.search(value):
-        raise Invalid(f"texte Unicode invalide : demi-codet d'indirection isolé "
-                      f"U+{ord(found.group()):04X} (caractère {found.start() + 1})")
-    if found := _CONTROL.search(value):
-        raise Invalid(f"caractère de contrôle interdit : U+{ord(found.group()):04X} "
-                      f"(caractère {found.start() + 1})")
+    if found := _FORBIDDEN.search(value):
+        code, position = ord(found.group()), found.start() + 1
+        if 0xD800 <= code <= 0xDFFF:
+            raise Invalid(f"texte Unicode invalide : demi-codet d'indirection isolé "
+                          f"U+{code:04X} (caractère {position})")
+        raise Invalid(f"caractère de contrôle interdit : U+{code:04X} (caractère {position})")
     text = unicodedata.normalize("NFC", value.strip())
     if not text:
         raise Invalid("texte non vide attendu")

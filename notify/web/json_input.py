@@ -60,11 +60,13 @@ def nests_deeper(raw: bytes, depth: int) -> bool:
     levels deep (a scalar is at level 0).
 
     Read at the speed of ``bytes`` methods and one regular expression: escaped
-    backslashes and quotes are dropped, then every byte but quotes and brackets; what
-    is left (the skeleton) is matched against ``_nesting_at_most(depth)``.
+    backslashes and quotes are dropped, then every byte but quotes and brackets, then
+    pairs of adjacent quotes (which changes no bracket from inside a string to outside
+    or back: the parity of the quotes before it is the same); what is left (the
+    skeleton, mostly brackets) is matched against ``_nesting_at_most(depth)``.
     """
     skeleton = (raw.replace(b"\\\\", b"").replace(b'\\"', b"")
-                .translate(None, _OUTSIDE_STRUCTURE))
+                .translate(None, _OUTSIDE_STRUCTURE).replace(b'""', b""))
     return _nesting_at_most(depth).fullmatch(skeleton) is None
 
 
