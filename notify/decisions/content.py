@@ -211,7 +211,9 @@ def parse_item(raw: object, latest: date) -> tuple[DecisionContent | None, list[
         reference = None
     licence = raw.get("licence_number")
     if "licence_number" in raw:
-        normalised = "".join(licence.split()).upper() if isinstance(licence, str) else None
+        # ASCII first: upper() would make "ﬀ" into "FF", "ı" into "I".
+        normalised = ("".join(licence.split()).upper()
+                      if isinstance(licence, str) and licence.isascii() else None)
         if normalised is None or not LICENCE_NUMBER.fullmatch(normalised):
             reader.problem("licence_number", "12 chiffres ou lettres majuscules attendus")
             licence = None

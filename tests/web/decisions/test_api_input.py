@@ -219,6 +219,8 @@ def offence(**fields):
     ({"reference": "R" * 51}, "reference", None),
     ({"licence_number": "\ud800" * 12}, "licence_number",
      "12 chiffres ou lettres majuscules attendus"),
+    ({"licence_number": "\ufb00" * 6}, "licence_number",
+     "12 chiffres ou lettres majuscules attendus"),
     ({"decided_on": "0001-01-01"}, "decided_on",
      "la date ne peut pas être antérieure au 01/07/1992, entrée en vigueur du permis à "
      "points"),
