@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from notify.bootstrap import services
 from notify.decisions import operations as ops
 from notify.decisions import tokens
-from notify.decisions.content import MAX_BODY_BYTES, MAX_DECISIONS
+from notify.decisions.content import MAX_BODY_BYTES, MAX_DECISIONS, REFERENCE
 from notify.decisions.openapi import openapi_document
-from notify.errors import Conflict, InvalidInput, PayloadTooLarge
+from notify.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from notify.legal.window import latest_legal_date
 from notify.web import csrf, db_session
 from notify.web.json_input import request_json
@@ -72,6 +72,10 @@ def deposit():
 @bp.get("/decisions/<reference>")
 def status(reference: str):
     _authenticate()
+    if not REFERENCE.fullmatch(reference):
+        # No decision can bear it; nor can every database hold it (PostgreSQL: no NUL).
+        raise NotFound("Aucune décision ne peut porter cette référence : 1 à 50 caractères "
+                       "parmi lettres, chiffres, « . », « _ » et « - ».")
     session = db_session()
     answer = ops.decision_status(session, reference)
     session.commit()

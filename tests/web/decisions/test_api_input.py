@@ -156,6 +156,13 @@ def test_chunked_over_real_http(served, auth, open_account):
     assert (status, answer) == (413, {"error": {"status": 413, "message": TOO_BIG}})
 
 
+@pytest.mark.parametrize("reference", ["%00", "a%0Ab", "R" * 51, "%C3%A9t%C3%A9", "-R"])
+def test_a_reference_no_decision_can_bear_is_404(client, auth, reference):
+    response = client.get(f"{URL}/{reference}", headers=auth)
+    assert error_of(response, 404).startswith("Aucune décision ne peut porter cette "
+                                              "référence")
+
+
 # --- methods ----------------------------------------------------------------------
 
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
