@@ -8,8 +8,8 @@ Shared by the APIs (no feature imported). ``request_json`` answers, through
 * 413 when it is bigger than the API's bound, whether the size is announced
   (``Content-Length``) or the body is streamed (chunked transfer): reading stops at
   the bound, the rest is never buffered;
-* 400 when it is not UTF-8 (nor starts with a byte-order mark), nests arrays and
-  objects deeper than the API's bound, is not JSON, or writes NaN or Infinity.
+* 400 when it is not UTF-8 without a byte-order mark, is not JSON, writes NaN or
+  Infinity, or nests arrays and objects deeper than the API's bound.
 
 The parser refuses more than about a thousand levels (``RecursionError``, answered
 as too deep); what it accepts is then measured against the API's bound, so that
