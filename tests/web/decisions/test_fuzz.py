@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
-EXAMPLES = {("POST", GenerationMode.POSITIVE): 40, ("POST", GenerationMode.NEGATIVE): 30,
+EXAMPLES = {("POST", GenerationMode.POSITIVE): 30, ("POST", GenerationMode.NEGATIVE): 20,
             ("GET", GenerationMode.POSITIVE): 10, ("GET", GenerationMode.NEGATIVE): 10}
 
 
