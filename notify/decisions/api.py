@@ -11,8 +11,6 @@ authenticates these requests.
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
@@ -20,17 +18,15 @@ from notify.auth.permissions import DECISIONS_DEPOSIT, DECISIONS_READ
 from notify.auth.web import api_client
 from notify.bootstrap import services
 from notify.decisions import operations as ops
-from notify.decisions.content import MAX_DECISIONS
+from notify.decisions.content import MAX_BODY_BYTES, MAX_DECISIONS, REFERENCE
 from notify.decisions.openapi import openapi_document
-from notify.errors import Conflict, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from notify.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from notify.legal.window import latest_legal_date
 from notify.web import csrf, db_session
+from notify.web.json_input import request_json
 
 bp = Blueprint("decisions_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
-
-MAX_BODY_BYTES = 16 * 1024 * 1024
-"""At most 10,000 decisions of about 1 kB each, with room to spare."""
-
 
 @bp.after_request
 def _headers(response):
@@ -43,25 +39,8 @@ def _headers(response):
     return response
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"valeur non JSON : {name}")
-
-
 def _decisions_body() -> list:
-    if request.mimetype != "application/json":
-        raise UnsupportedMediaType("Corps JSON attendu (Content-Type: application/json).")
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"Corps trop volumineux : {MAX_BODY_BYTES} octets au plus.")
-    raw = request.get_data(cache=False)
-    try:
-        body = json.loads(raw, parse_constant=_reject_constant)
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"Corps JSON invalide : encodage UTF-8 attendu ({exc.reason}, "
-                           f"octet {exc.start}).") from exc
-    except ValueError as exc:
-        detail = (f"{exc.msg}, ligne {exc.lineno}, colonne {exc.colno}"
-                  if isinstance(exc, json.JSONDecodeError) else str(exc))
-        raise InvalidInput(f"Corps JSON invalide : {detail}.") from exc
+    body = request_json(max_bytes=MAX_BODY_BYTES)
     if not isinstance(body, list):
         raise InvalidInput("Le corps doit être un tableau JSON de décisions.")
     if not body:
@@ -93,6 +72,10 @@ def deposit():
 @bp.get("/decisions/<reference>")
 def status(reference: str):
     client = api_client(DECISIONS_READ).client
+    if not REFERENCE.fullmatch(reference):
+        # No decision can bear it; nor can every database hold it (PostgreSQL: no NUL).
+        raise NotFound("Aucune décision ne peut porter cette référence : 1 à 50 caractères "
+                       "parmi lettres, chiffres, « . », « _ » et « - ».")
     session = db_session()
     answer = ops.decision_status(session, reference, DECISIONS_READ, client.organisation_id)
     session.commit()
@@ -101,4 +84,4 @@ def status(reference: str):
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(latest_legal_date(services().clock.now())))

@@ -14,20 +14,22 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from notify.evidence.log import canonical_json
 from notify.legal.points import DecisionKind, OffenceClass, Problem, RestorationBasis
-from notify.legal.territories import Territory
+from notify.legal.window import POINTS_LICENCE_IN_FORCE_ON
+from notify.validation import DateWindow, Invalid, clean_text, parse_date
 
 REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")
 LICENCE_NUMBER = re.compile(r"^[0-9A-Z]{12}$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_DECISIONS = 10_000
 """Decisions in one deposit request."""
+MAX_BODY_BYTES = 16 * 1024 * 1024
+"""Bytes of one deposit request: 10,000 decisions of about 1 kB each, with room to spare."""
 PLACE_MAX = 200
 DESCRIPTION_MAX = 1000
 
@@ -90,59 +92,51 @@ class DecisionContent:
         return hashlib.sha256(canonical_json(self.canonical())).hexdigest()
 
 
-def latest_legal_date(now: datetime) -> date:
-    """The latest calendar date anywhere the service applies, at ``now``.
-
-    A decision dated today in La Réunion (UTC+4) is dated tomorrow for Paris in the
-    evening; "not in the future" is therefore judged against the date of the territory
-    that is furthest ahead, so that no territory's decision of the day is refused.
-    """
-    return max(now.astimezone(territory.zone).date() for territory in Territory)
+@lru_cache(maxsize=4)
+def decision_dates(latest: date) -> DateWindow:
+    """The window of a decision's dates (``decided_on``, ``offence.date``): from the
+    coming into force of the points licence to ``latest``
+    (``notify.legal.window.latest_legal_date(now)``)."""
+    return DateWindow(
+        earliest=POINTS_LICENCE_IN_FORCE_ON, latest=latest,
+        too_early=f"la date ne peut pas être antérieure au "
+                  f"{POINTS_LICENCE_IN_FORCE_ON:%d/%m/%Y}, entrée en vigueur du permis à "
+                  f"points",
+        too_late="la date ne peut pas être dans le futur")
 
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _text(value: str) -> str:
-    return unicodedata.normalize("NFC", value.strip())
-
-
 class _Reader:
     """Reads fields of one item, collecting every problem rather than the first."""
 
-    def __init__(self, problems: list[Problem], latest: date) -> None:
+    def __init__(self, problems: list[Problem], dates: DateWindow) -> None:
         self.problems = problems
-        self.latest = latest
+        self.dates = dates
 
     def problem(self, field: str, message: str) -> None:
         self.problems.append(Problem(field, message))
 
     def date(self, value: object, field: str) -> date | None:
-        if not isinstance(value, str) or not ISO_DATE.match(value):
-            self.problem(field, "date attendue au format AAAA-MM-JJ")
-            return None
         try:
-            parsed = date.fromisoformat(value)
-        except ValueError:
-            self.problem(field, f"date inexistante : {value}")
+            return parse_date(value, self.dates)
+        except Invalid as exc:
+            self.problem(field, exc.message)
             return None
-        if parsed > self.latest:
-            self.problem(field, "la date ne peut pas être dans le futur")
-            return None
-        return parsed
 
     def text(self, value: object, field: str, maximum: int) -> str | None:
-        if not isinstance(value, str) or not value.strip():
-            self.problem(field, "texte non vide attendu")
+        try:
+            return clean_text(value, maximum)
+        except Invalid as exc:
+            self.problem(field, exc.message)
             return None
-        text = _text(value)
-        if len(text) > maximum:
-            self.problem(field, f"{maximum} caractères au plus")
-            return None
-        return text
 
     def integer(self, value: object, field: str) -> int | None:
+        # JSON (RFC 8259) and JSON Schema do not tell 2 from 2.0: both are the integer 2.
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
         if not _is_int(value):
             self.problem(field, "nombre entier attendu")
             return None
@@ -194,12 +188,14 @@ def parse_item(raw: object, latest: date) -> tuple[DecisionContent | None, list[
     Returns the normalised content, or ``None`` with every problem found. Checks:
     every required field present and of its type, no unknown field; a withdrawal
     carries its offence (and no restoration basis), a restoration its basis (and no
-    offence); dates exist and are not in the future; the offence precedes the decision.
+    offence); texts are valid Unicode without control characters, within their length
+    (``notify.validation.clean_text``); dates exist and lie in ``decision_dates``
+    (not before 1 July 1992, not in the future); the offence precedes the decision.
     """
     problems: list[Problem] = []
     if not isinstance(raw, dict):
         return None, [Problem("", "objet JSON attendu pour chaque décision")]
-    reader = _Reader(problems, latest)
+    reader = _Reader(problems, decision_dates(latest))
     for name in raw:
         if name not in FIELDS:
             reader.problem(name, "champ inconnu")
@@ -208,14 +204,17 @@ def parse_item(raw: object, latest: date) -> tuple[DecisionContent | None, list[
             reader.problem(name, "champ obligatoire")
 
     reference = raw.get("reference")
-    if "reference" in raw and (not isinstance(reference, str) or not REFERENCE.match(reference)):
+    if "reference" in raw and (not isinstance(reference, str)
+                               or not REFERENCE.fullmatch(reference)):
         reader.problem("reference", "1 à 50 caractères parmi lettres, chiffres, « . », "
                                     "« _ » et « - », commençant par une lettre ou un chiffre")
         reference = None
     licence = raw.get("licence_number")
     if "licence_number" in raw:
-        normalised = "".join(licence.split()).upper() if isinstance(licence, str) else None
-        if normalised is None or not LICENCE_NUMBER.match(normalised):
+        # ASCII first: upper() would make "ﬀ" into "FF", "ı" into "I".
+        normalised = ("".join(licence.split()).upper()
+                      if isinstance(licence, str) and licence.isascii() else None)
+        if normalised is None or not LICENCE_NUMBER.fullmatch(normalised):
             reader.problem("licence_number", "12 chiffres ou lettres majuscules attendus")
             licence = None
         else:

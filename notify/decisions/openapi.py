@@ -1,17 +1,37 @@
 """The OpenAPI 3.1 description of the deposit API, served at ``/api/v1/openapi.json``.
 
-Built from the same constants as the code (enums, limits, patterns), and checked
-against real requests and answers by ``tests/web/decisions/test_openapi.py``.
+Built from the same constants as the code (enums, limits, patterns, the window of
+dates), and checked against real requests and answers by
+``tests/web/decisions/test_openapi.py`` and, fuzzed, by ``test_fuzz.py`` next to it.
+The window of dates ends on the latest legal date at the time of the request, so the
+document is built per request.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from notify.decisions.content import DESCRIPTION_MAX, MAX_DECISIONS, PLACE_MAX, REFERENCE
+from notify.decisions.content import (
+    DESCRIPTION_MAX,
+    LICENCE_NUMBER,
+    MAX_BODY_BYTES,
+    MAX_DECISIONS,
+    PLACE_MAX,
+    REFERENCE,
+    decision_dates,
+)
 from notify.decisions.models import DecisionState
-from notify.legal.points import DecisionKind, OffenceClass, RestorationBasis
+from notify.legal.points import (
+    MAX_POINTS,
+    MAX_POINTS_PER_WITHDRAWAL,
+    DecisionKind,
+    OffenceClass,
+    RestorationBasis,
+)
 from notify.legal.routing import Channel
+from notify.validation import TEXT_PATTERN
+from notify.web.json_input import MAX_DEPTH
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -24,8 +44,48 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "type": [schema["type"], "null"]}
 
 
-def openapi_document() -> dict[str, Any]:
-    date = {"type": "string", "format": "date"}
+def _text(maximum: int, description: str) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": maximum, "pattern": TEXT_PATTERN,
+            "description": f"{description} Une ligne de texte Unicode, sans caractère de "
+                           f"contrôle (ni tabulation, ni saut de ligne, ni contrôle de "
+                           f"direction), {maximum} caractères au plus (espaces de début et "
+                           f"de fin ôtés)."}
+
+
+def _decision(kind: DecisionKind, points: tuple[int, int], balance: tuple[int, int],
+              decided_on: dict[str, Any], extra: dict[str, Any], description: str):
+    return {
+        "type": "object",
+        "description": description,
+        "required": ["reference", "licence_number", "kind", "points", "balance_after",
+                     "decided_on", "probationary", *extra],
+        "additionalProperties": False,
+        "properties": {
+            "reference": {"type": "string", "pattern": REFERENCE.pattern,
+                          "description": "Identifiant unique de la décision chez "
+                                         "l'administration."},
+            "licence_number": {"type": "string", "pattern": LICENCE_NUMBER.pattern,
+                               "description": "Numéro de permis : 12 chiffres ou lettres "
+                                              "majuscules (les espaces sont ôtés et les "
+                                              "minuscules mises en majuscules)."},
+            "kind": {"type": "string", "enum": [kind.value]},
+            "points": {"type": "integer", "minimum": points[0], "maximum": points[1]},
+            "balance_after": {"type": "integer", "minimum": balance[0],
+                              "maximum": balance[1]},
+            "decided_on": {**decided_on, "description": "Date de la décision."},
+            "probationary": {"type": "boolean"},
+            **extra,
+        },
+    }
+
+
+def openapi_document(latest: date) -> dict[str, Any]:
+    """The document, for dates up to ``latest`` (``latest_legal_date(now)``)."""
+    window = decision_dates(latest)
+    date_ = {"type": "string", "format": "date", "pattern": window.pattern}
+    dates = (f"Date ISO (AAAA-MM-JJ), du {window.earliest:%d/%m/%Y} (entrée en vigueur du "
+             f"permis à points) à aujourd'hui, date du territoire le plus en avance "
+             f"({window.latest:%d/%m/%Y} quand ce document a été produit).")
     instant = {"type": "string", "format": "date-time"}
     schemas: dict[str, Any] = {
         "Offence": {
@@ -34,44 +94,36 @@ def openapi_document() -> dict[str, Any]:
             "required": ["date", "place", "description", "class"],
             "additionalProperties": False,
             "properties": {
-                "date": {**date, "description": "Date de l'infraction (pas après la décision)."},
-                "place": {"type": "string", "minLength": 1, "maxLength": PLACE_MAX},
-                "description": {"type": "string", "minLength": 1,
-                                "maxLength": DESCRIPTION_MAX},
+                "date": {**date_, "description": "Date de l'infraction, au plus tard celle "
+                                                 "de la décision."},
+                "place": _text(PLACE_MAX, "Lieu de l'infraction."),
+                "description": _text(DESCRIPTION_MAX, "Nature de l'infraction."),
                 "class": {"type": "string", "enum": [c.value for c in OffenceClass],
                           "description": "C1 à C5 : contravention de cette classe ; "
                                          "DELIT : délit."},
             },
         },
         "Decision": {
-            "type": "object",
             "description": (
                 "Une décision de retrait (kind=withdrawal, avec offence) ou de "
                 "reconstitution (kind=restoration, avec restoration_basis) de points. Le "
                 "solde est contrôlé par rapport à celui de la dernière décision connue du "
-                "titulaire (art. L. 223-1, L. 223-2 et L. 223-6 du code de la route)."),
-            "required": ["reference", "licence_number", "kind", "points", "balance_after",
-                         "decided_on", "probationary"],
-            "additionalProperties": False,
-            "properties": {
-                "reference": {"type": "string", "pattern": REFERENCE.pattern,
-                              "description": "Identifiant unique de la décision chez "
-                                             "l'administration."},
-                "licence_number": {"type": "string",
-                                   "description": "12 chiffres ou lettres majuscules "
-                                                  "(espaces ignorés)."},
-                "kind": {"type": "string", "enum": [k.value for k in DecisionKind]},
-                "points": {"type": "integer",
-                           "description": "Points retirés (1 à 8) ou reconstitués (1 à 12)."},
-                "balance_after": {"type": "integer", "minimum": 0, "maximum": 12},
-                "decided_on": {**date, "description": "Date de la décision (pas dans le "
-                                                      "futur)."},
-                "probationary": {"type": "boolean"},
-                "offence": {"$ref": "#/components/schemas/Offence"},
-                "restoration_basis": {"type": "string",
-                                      "enum": [b.value for b in RestorationBasis]},
-            },
+                "titulaire (art. L. 223-1, L. 223-2 et L. 223-6 du code de la route). "
+                + dates),
+            "oneOf": [{"$ref": "#/components/schemas/Withdrawal"},
+                      {"$ref": "#/components/schemas/Restoration"}],
         },
+        "Withdrawal": _decision(
+            DecisionKind.WITHDRAWAL, (1, MAX_POINTS_PER_WITHDRAWAL), (0, MAX_POINTS - 1), date_,
+            {"offence": {"$ref": "#/components/schemas/Offence"}},
+            "Retrait de 1 à 8 points (8 : plafond des infractions simultanées)."),
+        "Restoration": _decision(
+            DecisionKind.RESTORATION, (1, MAX_POINTS), (1, MAX_POINTS), date_,
+            {"restoration_basis": {"type": "string",
+                                   "enum": [b.value for b in RestorationBasis],
+                                   "description": "Alinéa de l'art. L. 223-6, ou stage "
+                                                  "(4 points au plus)."}},
+            "Reconstitution de points."),
         "Problem": {
             "type": "object",
             "required": ["field", "message"],
@@ -124,7 +176,7 @@ def openapi_document() -> dict[str, Any]:
                 "first_consulted_at": _nullable(instant),
                 "notification": {"oneOf": [{"type": "null"},
                                            {"$ref": "#/components/schemas/Notification"}]},
-                "appeal_deadline": _nullable(date),
+                "appeal_deadline": _nullable({"type": "string", "format": "date"}),
             },
         },
         "Alert": {
@@ -142,7 +194,7 @@ def openapi_document() -> dict[str, Any]:
             "additionalProperties": False,
             "properties": {
                 "at": instant,
-                "on": date,
+                "on": {"type": "string", "format": "date"},
                 "basis": {"type": "string", "enum": ["consultation", "deemed"]},
                 "policy": {"type": "string"},
             },
@@ -188,15 +240,20 @@ def openapi_document() -> dict[str, Any]:
                         "200": {"description": "Une réponse par décision, dans l'ordre.",
                                 "content": {"application/json": {"schema": {
                                     "$ref": "#/components/schemas/DepositAnswer"}}}},
-                        "400": _error_response("Corps illisible (JSON invalide, pas un "
-                                               "tableau, tableau vide)."),
+                        "400": _error_response(
+                            f"Corps illisible : pas en UTF-8 (ou précédé d'une marque "
+                            f"d'ordre des octets), JSON invalide, plus de {MAX_DEPTH} "
+                            f"niveaux imbriqués, pas un tableau, tableau vide."),
                         "401": _error_response("Jeton absent, inconnu ou révoqué."),
                         "403": _error_response("Jeton sans la portée decisions:deposit."),
                         "409": _error_response("Dépôt concurrent d'une même référence : rien "
                                                "n'est enregistré, renvoyer la requête."),
-                        "413": _error_response("Plus de 10 000 décisions, ou corps trop "
-                                               "volumineux."),
-                        "415": _error_response("Content-Type autre que application/json."),
+                        "413": _error_response(
+                            f"Plus de 10 000 décisions, ou corps de plus de "
+                            f"{MAX_BODY_BYTES} octets (annoncés par Content-Length ou "
+                            f"transmis par morceaux)."),
+                        "415": _error_response("Content-Type autre que application/json "
+                                               "(en UTF-8)."),
                     },
                 },
             },
@@ -205,7 +262,8 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "getDecision",
                     "summary": "État d'une décision déposée",
                     "parameters": [{"name": "reference", "in": "path", "required": True,
-                                    "schema": {"type": "string"}}],
+                                    "schema": {"type": "string",
+                                               "pattern": REFERENCE.pattern}}],
                     "responses": {
                         "200": {"description": "L'état de la décision.",
                                 "content": {"application/json": {"schema": {

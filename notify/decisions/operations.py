@@ -27,7 +27,6 @@ from notify.auth.permissions import Scope
 from notify.decisions.content import (
     DecisionContent,
     item_reference,
-    latest_legal_date,
     parse_item,
 )
 from notify.decisions.letters import LETTER_VERSION, LetterFacts, letter_sha256
@@ -38,6 +37,7 @@ from notify.evidence.models import Event, EventTag, EvidenceBatch
 from notify.legal.points import Problem, check_decision
 from notify.legal.policies import DEFAULT_ROUTING_POLICY, RoutingPolicy
 from notify.legal.routing import Channel, DecisionFacts, route
+from notify.legal.window import latest_legal_date
 from notify.mail.models import OutboxMessage
 from notify.mail.outbox import enqueue
 

@@ -60,7 +60,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        return error_response(exc.code or 500)
+        body, status = error_response(exc.code or 500)
+        response = app.make_response((body, status))
+        # What the exception says beyond its page: ``Allow`` on a 405 (RFC 9110, 15.5.6).
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

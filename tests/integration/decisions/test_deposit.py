@@ -116,7 +116,8 @@ def test_bulk_events_are_those_record_event_would_write(ctx, session, clock):
 
 @pytest.mark.parametrize(("fields", "errors"), [
     ({"points": "2"}, [("points", "nombre entier attendu")]),
-    ({"points": 2.0}, [("points", "nombre entier attendu")]),
+    ({"points": 2.5}, [("points", "nombre entier attendu")]),
+    ({"points": True}, [("points", "nombre entier attendu")]),
     ({"probationary": "false"}, [("probationary", "booléen attendu (true ou false)")]),
     ({"balance_after": None}, [("balance_after", "champ obligatoire")]),
     ({"kind": "suspension"}, [("kind", "« withdrawal » ou « restoration » attendu")]),

@@ -3,6 +3,7 @@ checked against it by a small validator of the schema subset the document uses."
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, datetime, timedelta
 
@@ -103,8 +104,9 @@ def test_real_requests_and_answers_match_the_document(client, auth, document, se
     request_schema = schema_of(document, "/decisions", "post")
     assert problems(request_schema, items[:2], document) == []
     # The validator is not vacuous: the third item breaks the documented types.
-    assert problems(request_schema, items, document) == [
-        "$[2].points: '2' is not ['integer']"]
+    assert problems(request_schema, items, document) == ["$[2]: 0 oneOf branches match"]
+    assert problems({"$ref": "#/components/schemas/Withdrawal"}, items[2], document) == [
+        "$.points: '2' is not ['integer']"]
     assert problems(schema_of(document, "/decisions", "post"),
                     [{**items[0], "kind": "x", "colour": 1}], document)
 
@@ -142,7 +144,32 @@ def test_real_requests_and_answers_match_the_document(client, auth, document, se
         (client.post(URL, json=[{}] * 10_001, headers=auth), "/decisions", "post"),
         (client.post(URL, data="x", content_type="text/plain", headers=auth),
          "/decisions", "post"),
+        (client.post(URL, data="[" * 1100 + "]" * 1100, content_type="application/json",
+                     headers=auth), "/decisions", "post"),
+        (client.post(URL, content_type="application/json",
+                     headers={**auth, "Transfer-Encoding": "chunked"},
+                     environ_overrides={"wsgi.input": io.BytesIO(b" " * (16 * 2**20 + 1)),
+                                        "wsgi.input_terminated": True}),
+         "/decisions", "post"),
     ]:
         assert str(response.status_code) in document["paths"][path][method]["responses"]
         schema = schema_of(document, path, method, response.status_code)
         assert problems(schema, response.get_json(), document) == []
+
+
+def test_dates_are_documented_with_their_window(document, client, auth, make_holder):
+    """The document bounds every date by the window the code applies: from 1 July 1992
+    to the latest legal date at the clock's now (2026-11-20 at 09:30Z)."""
+    schemas = document["components"]["schemas"]
+    patterns = {schemas["Withdrawal"]["properties"]["decided_on"]["pattern"],
+                schemas["Restoration"]["properties"]["decided_on"]["pattern"],
+                schemas["Offence"]["properties"]["date"]["pattern"]}
+    [pattern] = patterns
+    for day, inside in [("0001-01-01", False), ("1992-06-30", False), ("1992-07-01", True),
+                        ("2026-11-20", True), ("2026-11-21", False)]:
+        assert bool(re.search(pattern, day)) is inside, day
+        item = withdrawal(f"W-{day}", make_holder().licence_number, decided_on=day,
+                          offence={"date": day, "place": "Lyon", "description": "x",
+                                   "class": "C3"})
+        [result] = client.post(URL, json=[item], headers=auth).get_json()["results"]
+        assert (result["outcome"] == "accepted") is inside, (day, result)
