@@ -363,3 +363,80 @@ def poppler(tmp_path):
         return done.stdout.decode("utf-8")
 
     return run
+
+
+# --- an OpenID Connect provider on loopback (FranceConnect's stand-in) --------------
+
+
+class OidcProvider:
+    """oidc-provider-mock, a real OpenID Connect provider, served on 127.0.0.1.
+
+    ``tamper`` (when set) rewrites the ID token of the token endpoint's answers, given the
+    provider's own signing key: what a man in the middle, or a forged provider, would
+    send. Subjects are made unique per test, since the provider lives for the whole run.
+    """
+
+    def __init__(self, url: str, app) -> None:
+        self.url = url
+        self.app = app
+        self.tamper = None
+        self._subjects = iter(range(1, 1_000_000))
+
+    def new_person(self, **claims) -> str:
+        """Register a person (claims as FranceConnect gives them); returns his ``sub``."""
+        import uuid
+        from urllib.parse import quote
+
+        import requests
+
+        sub = f"fc-{next(self._subjects)}-{uuid.uuid4().hex[:8]}"
+        identity = {"given_name": "Alex", "family_name": "TESTEUR", "birthdate": "1980-05-17",
+                    "gender": "female", "birthplace": "75056", "birthcountry": "99100"}
+        identity.update(claims)
+        response = requests.put(f"{self.url}/users/{quote(sub)}", json=identity, timeout=10)
+        assert response.status_code == 204
+        return sub
+
+    def authorize(self, authorization_url: str, sub: str | None, *, deny: bool = False) -> str:
+        """What the person does at the provider: identify as ``sub``, or refuse. Returns
+        where the provider sends his browser back (the redirect URI and its query)."""
+        import requests
+
+        form = {"action": "deny"} if deny else {"sub": sub}
+        response = requests.post(authorization_url, data=form, allow_redirects=False,
+                                 timeout=10)
+        assert response.status_code == 302, response.text[:500]
+        return response.headers["Location"]
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    import json
+    import threading
+    from datetime import timedelta
+
+    import flask
+    import oidc_provider_mock
+    from werkzeug.serving import make_server
+
+    # Short-lived tokens, so that a test can let one expire by moving the clock a little.
+    provider_app = oidc_provider_mock.app(access_token_max_age=timedelta(minutes=5))
+    server = make_server("127.0.0.1", 0, provider_app, threaded=True)
+    provider = OidcProvider(f"http://127.0.0.1:{server.port}", provider_app)
+
+    @provider_app.after_request
+    def _tamper(response):
+        if (provider.tamper is not None and flask.request.path == "/oauth2/token"
+                and response.status_code == 200):
+            body = json.loads(response.get_data())
+            key = flask.g.oidc_provider_mock_storage.jwk.as_dict(is_private=True)
+            body["id_token"] = provider.tamper(body["id_token"], key)
+            response.set_data(json.dumps(body))
+        return response
+
+    thread = threading.Thread(target=server.serve_forever, name="oidc-provider", daemon=True)
+    thread.start()
+    yield provider
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()

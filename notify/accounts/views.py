@@ -37,7 +37,7 @@ def _now() -> datetime:
     return services().clock.now()
 
 
-def _apply_error(form, error: DomainError) -> None:
+def apply_error(form, error: DomainError) -> None:
     """Show a domain error beside its field, or at the top of the form."""
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
@@ -75,7 +75,9 @@ def _safe_next(target: str | None, default: str) -> str:
     return target
 
 
-def _start_session(account) -> None:
+def start_session(account) -> None:
+    """Open a holder's login session (password, or FranceConnect once linked): it counts
+    as a recent authentication for the sensitive changes."""
     session.clear()
     login_user(LoggedIn(account), remember=False)
     session[AUTH_AT_KEY] = _now().isoformat()
@@ -93,7 +95,7 @@ def register_start():
                 db_session(), form.licence_number.data, form.birth_date.data,
                 form.activation_code.data, _now())
         except DomainError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             session[REGISTRATION_KEY] = activation.id
             return redirect(url_for("accounts.register_details"))
@@ -117,7 +119,7 @@ def register_details():
                 attested_deadlines=form.attest_deadlines.data,
                 now=_now(), settings=services().settings)
         except DomainError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             s.commit()
             session.pop(REGISTRATION_KEY, None)
@@ -166,11 +168,11 @@ def login():
                 ops.LoginLimits.from_settings(services().settings))
         except DomainError as error:
             s.commit()  # keep the failure count
-            _apply_error(form, error)
+            apply_error(form, error)
             status = 429 if isinstance(error, TooManyAttempts) else 200
         else:
             s.commit()
-            _start_session(account)
+            start_session(account)
             return redirect(_safe_next(request.args.get("next"), url_for("accounts.account")))
     return render_template("accounts/login.html", form=form), status
 
@@ -180,13 +182,18 @@ def login():
 def logout():
     form = PlainForm()
     if form.validate_on_submit():
-        s = db_session()
-        ops.end_other_sessions(_current_account())
-        s.commit()
-        logout_user()
-        session.clear()
+        end_session()
         flash("Vous êtes déconnecté.", "info")
     return redirect(url_for("pages.home"))
+
+
+def end_session() -> None:
+    """Log out: this session, and every other one of the account (the generation moves)."""
+    s = db_session()
+    ops.end_other_sessions(_current_account())
+    s.commit()
+    logout_user()
+    session.clear()
 
 
 @bp.route("/compte/reauthentification", methods=["GET", "POST"])
@@ -197,7 +204,7 @@ def reauthenticate():
         try:
             ops.confirm_password(_current_account(), form.password.data)
         except DomainError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             session[AUTH_AT_KEY] = _now().isoformat()
             return redirect(_safe_next(request.args.get("next"), url_for("accounts.account")))
@@ -226,7 +233,7 @@ def reset_password(token: str):
         try:
             ops.reset_password(s, token, form.new_password.data, _now())
         except DomainError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             s.commit()
             logout_user()
@@ -261,7 +268,7 @@ def change_email():
             ops.request_email_change(s, _current_account(), form.new_email.data, _now(),
                                      services().settings)
         except DomainError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             s.commit()
             flash("Un lien de vérification a été envoyé à la nouvelle adresse. Elle ne sera "
@@ -280,10 +287,10 @@ def change_password():
         try:
             ops.change_password(s, acc, form.new_password.data, _now())
         except DomainError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             s.commit()
-            _start_session(acc)  # this session stays; the others end with the generation
+            start_session(acc)  # this session stays; the others end with the generation
             flash("Votre mot de passe a été changé. Vos autres sessions ont été fermées.",
                   "success")
             return redirect(url_for("accounts.account"))
@@ -302,7 +309,7 @@ def request_closure():
             ops.request_closure(s, acc, confirmed=form.confirm.data, now=_now(),
                                 settings=services().settings)
         except DomainError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             s.commit()
             flash("Votre demande de fermeture est enregistrée.", "success")
