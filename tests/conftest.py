@@ -373,14 +373,24 @@ class OidcProvider:
 
     ``tamper`` (when set) rewrites the ID token of the token endpoint's answers, given the
     provider's own signing key: what a man in the middle, or a forged provider, would
-    send. Subjects are made unique per test, since the provider lives for the whole run.
+    send. ``advertise`` adds entries to its discovery document (PKCE, FranceConnect's
+    scopes); ``signed_userinfo`` makes it sign its userinfo as FranceConnect v2 does
+    (``signed_userinfo(claims, key)`` returns the JWT). ``token_requests`` keeps the
+    forms posted to its token endpoint. Subjects are made unique per test, since the
+    provider lives for the whole run; ``reset()`` runs before each test that uses it.
     """
 
     def __init__(self, url: str, app) -> None:
         self.url = url
         self.app = app
-        self.tamper = None
         self._subjects = iter(range(1, 1_000_000))
+        self.reset()
+
+    def reset(self) -> None:
+        self.tamper = None
+        self.advertise: dict = {}
+        self.signed_userinfo = None
+        self.token_requests: list[dict] = []
 
     def new_person(self, **claims) -> str:
         """Register a person (claims as FranceConnect gives them); returns his ``sub``."""
@@ -424,14 +434,27 @@ def oidc_provider():
     server = make_server("127.0.0.1", 0, provider_app, threaded=True)
     provider = OidcProvider(f"http://127.0.0.1:{server.port}", provider_app)
 
+    @provider_app.before_request
+    def _keep_token_request():
+        if flask.request.path == "/oauth2/token":
+            provider.token_requests.append(flask.request.form.to_dict())
+
     @provider_app.after_request
-    def _tamper(response):
-        if (provider.tamper is not None and flask.request.path == "/oauth2/token"
-                and response.status_code == 200):
+    def _rewrite(response):
+        path = flask.request.path
+        if response.status_code != 200:
+            return response
+        key = flask.g.oidc_provider_mock_storage.jwk.as_dict(is_private=True)
+        if path == "/.well-known/openid-configuration" and provider.advertise:
+            response.set_data(json.dumps({**json.loads(response.get_data()),
+                                          **provider.advertise}))
+        elif path == "/oauth2/token" and provider.tamper is not None:
             body = json.loads(response.get_data())
-            key = flask.g.oidc_provider_mock_storage.jwk.as_dict(is_private=True)
             body["id_token"] = provider.tamper(body["id_token"], key)
             response.set_data(json.dumps(body))
+        elif path == "/userinfo" and provider.signed_userinfo is not None:
+            response.set_data(provider.signed_userinfo(json.loads(response.get_data()), key))
+            response.content_type = "application/jwt"
         return response
 
     thread = threading.Thread(target=server.serve_forever, name="oidc-provider", daemon=True)

@@ -10,6 +10,7 @@ forward by hand (the expiry test), never by sleeping.
 """
 
 import base64
+import hashlib
 import json
 import logging
 from datetime import UTC, date, datetime, timedelta
@@ -35,7 +36,7 @@ def app(db, clock, smtp_server, timestamp_client, tmp_path, oidc_provider):
     """The application with FranceConnect configured (this module's ``client``,
     ``browser`` and ``open_account`` use it)."""
     clock.set(datetime.now(UTC).replace(microsecond=0))
-    oidc_provider.tamper = None
+    oidc_provider.reset()
     yield create_app({
         "mode": "test", "instance_path": tmp_path / "instance", "database": db,
         "clock": clock, "timestamp_client": timestamp_client, "smtp_host": "127.0.0.1",
@@ -43,7 +44,7 @@ def app(db, clock, smtp_server, timestamp_client, tmp_path, oidc_provider):
         "franceconnect_issuer": oidc_provider.url, "franceconnect_client_id": CLIENT_ID,
         "franceconnect_client_secret": "secret-du-client",
     })
-    oidc_provider.tamper = None
+    oidc_provider.reset()
 
 
 def text(response) -> str:
@@ -439,3 +440,72 @@ def test_return_to_link_in_another_session_is_refused(browser, oidc_provider, op
     response = come_back(browser.client, answer)
     assert response.status_code in (400, 403)
     assert session.scalar(select(FranceConnectLink)) is None
+
+
+# --- what FranceConnect does beyond a plain provider ---------------------------------
+
+
+def test_pkce_when_the_provider_offers_it(browser, oidc_provider, linked):
+    """RFC 7636: the challenge goes with the request, the verifier with the code."""
+    _, sub = linked
+    oidc_provider.advertise = {"code_challenge_methods_supported": ["S256"]}
+    location = start(browser)
+    query = parse_qs(urlsplit(location).query)
+    assert query["code_challenge_method"] == ["S256"]
+    response = come_back(browser.client, oidc_provider.authorize(location, sub))
+    assert response.status_code == 302 and signed_in(browser.client)
+    token_request = oidc_provider.token_requests[-1]
+    verifier = token_request["code_verifier"]
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    assert query["code_challenge"] == [challenge.rstrip(b"=").decode()]
+
+
+def test_franceconnect_scopes_and_eidas_level_are_asked_for(browser, oidc_provider, caplog):
+    oidc_provider.advertise = {
+        "scopes_supported": ["openid", "given_name", "family_name", "birthdate", "gender",
+                             "birthplace", "birthcountry", "email"],
+        "acr_values_supported": ["eidas1"]}
+    query = parse_qs(urlsplit(start(browser)).query)
+    assert query["scope"] == ["openid given_name family_name birthdate"]
+    assert query["acr_values"] == ["eidas1"]
+
+
+def _signed_userinfo(issuer, audience=CLIENT_ID, key=None):
+    def sign(claims, provider_key):
+        private = key or RSAKey.import_key(provider_key)
+        return jwt.encode({"alg": "RS256", "kid": provider_key.get("kid")},
+                          {**claims, "iss": issuer, "aud": audience}, private)
+    return sign
+
+
+def test_signed_userinfo_is_checked(browser, oidc_provider, linked):
+    """FranceConnect v2 answers userinfo with a JWT signed like the ID token."""
+    _, sub = linked
+    oidc_provider.signed_userinfo = _signed_userinfo(oidc_provider.url)
+    response = sign_in_with_franceconnect(browser, oidc_provider, sub)
+    assert response.status_code == 302 and signed_in(browser.client)
+
+
+@pytest.mark.parametrize("forge", [
+    pytest.param(lambda url: _signed_userinfo(url, key=RSAKey.generate_key(2048)),
+                 id="another-key"),
+    pytest.param(lambda url: _signed_userinfo(url, audience="another-service"),
+                 id="wrong-audience"),
+    pytest.param(lambda url: _signed_userinfo("https://faux.example"), id="wrong-issuer"),
+])
+def test_forged_signed_userinfo_is_refused(browser, oidc_provider, linked, forge):
+    _, sub = linked
+    oidc_provider.signed_userinfo = forge(oidc_provider.url)
+    refused(sign_in_with_franceconnect(browser, oidc_provider, sub), 400,
+            "n'a pas pu être vérifiée")
+    assert not signed_in(browser.client)
+
+
+def test_userinfo_of_another_person_is_refused(browser, oidc_provider, linked):
+    """The userinfo's ``sub`` must be the ID token's (OpenID Connect Core 5.3.2)."""
+    _, sub = linked
+    def other_person(claims, key):
+        return _signed_userinfo(oidc_provider.url)({**claims, "sub": "someone-else"}, key)
+    oidc_provider.signed_userinfo = other_person
+    refused(sign_in_with_franceconnect(browser, oidc_provider, sub), 400,
+            "n'a pas pu être vérifiée")
