@@ -10,6 +10,7 @@ forward by hand (the expiry test), never by sleeping.
 """
 
 import base64
+import dataclasses
 import hashlib
 import json
 import logging
@@ -509,3 +510,39 @@ def test_userinfo_of_another_person_is_refused(browser, oidc_provider, linked):
     oidc_provider.signed_userinfo = other_person
     refused(sign_in_with_franceconnect(browser, oidc_provider, sub), 400,
             "n'a pas pu être vérifiée")
+
+
+def test_other_provider_error_is_a_french_page(browser, oidc_provider):
+    state = parse_qs(urlsplit(start(browser)).query)["state"][0]
+    response = browser.get(f"/franceconnect/retour?error=server_error&state={state}")
+    refused(response, 400, "FranceConnect n'a pas pu vous identifier")
+
+
+def _provider_goes_down(app, free_port):
+    """From now on the configured provider is a port where nothing listens."""
+    services = app.extensions["notify"]
+    services.settings = dataclasses.replace(
+        services.settings, franceconnect_issuer=f"http://127.0.0.1:{free_port()}")
+
+
+def test_provider_unreachable_on_return(browser, oidc_provider, linked, app, free_port, caplog):
+    _, sub = linked
+    answer = oidc_provider.authorize(start(browser), sub)
+    _provider_goes_down(app, free_port)
+    with caplog.at_level(logging.ERROR, logger="notify.franceconnect"):
+        response = come_back(browser.client, answer)
+    refused(response, 503, "FranceConnect ne répond pas pour le moment")
+    assert any("unreachable during sign_in" in r.getMessage() for r in caplog.records)
+    assert not signed_in(browser.client)
+
+
+def test_provider_unreachable_on_logout(browser, oidc_provider, linked, app, free_port, caplog):
+    _, sub = linked
+    assert sign_in_with_franceconnect(browser, oidc_provider, sub).status_code == 302
+    _provider_goes_down(app, free_port)
+    with caplog.at_level(logging.ERROR, logger="notify.franceconnect"):
+        response = browser.submit("/franceconnect/deconnexion", page="/compte",
+                                  follow_redirects=True)
+    assert "FranceConnect n'a pas pu être joint" in text(response).replace("&#39;", "'")
+    assert any("logout failed" in r.getMessage() for r in caplog.records)
+    assert not signed_in(browser.client)
