@@ -91,10 +91,18 @@ class Settings:
     evidence_batch_size: int
     notification_policy: NotificationPolicy
     routing_policy: RoutingPolicy
+    franceconnect_issuer: str | None = None
+    franceconnect_client_id: str | None = None
+    franceconnect_client_secret: str | None = field(default=None, repr=False)
 
     @property
     def is_production(self) -> bool:
         return self.mode == "production"
+
+    @property
+    def franceconnect_enabled(self) -> bool:
+        """FranceConnect sign-in is offered only when its three settings are given."""
+        return self.franceconnect_issuer is not None
 
     @property
     def mail_catcher_path(self) -> Path:
@@ -280,6 +288,20 @@ def load_settings(
             "NOTIFY_TSA_TRUST_ANCHORS (fichier PEM) est obligatoire avec NOTIFY_TSA_URL"
         )
 
+    fc_issuer = read.text("franceconnect_issuer")
+    fc_client_id = read.text("franceconnect_client_id")
+    fc_client_secret = read.text("franceconnect_client_secret")
+    fc_given = [v is not None for v in (fc_issuer, fc_client_id, fc_client_secret)]
+    if any(fc_given) and not all(fc_given):
+        read.problems.append("NOTIFY_FRANCECONNECT_ISSUER, NOTIFY_FRANCECONNECT_CLIENT_ID et "
+                             "NOTIFY_FRANCECONNECT_CLIENT_SECRET vont ensemble : donnez les "
+                             "trois ou aucun")
+    if fc_issuer and not fc_issuer.startswith(("https://", "http://")):
+        read.problems.append("NOTIFY_FRANCECONNECT_ISSUER doit être une URL http(s)://")
+    elif fc_issuer and production and not fc_issuer.startswith("https://"):
+        read.problems.append("NOTIFY_FRANCECONNECT_ISSUER doit commencer par https:// en "
+                             "production")
+
     settings = Settings(
         mode=mode,
         instance_path=instance_path,
@@ -323,6 +345,9 @@ def load_settings(
         notification_policy=read.policy("notification_policy", NotificationPolicy,
                                         DEFAULT_NOTIFICATION_POLICY),
         routing_policy=read.policy("routing_policy", RoutingPolicy, DEFAULT_ROUTING_POLICY),
+        franceconnect_issuer=fc_issuer.rstrip("/") if all(fc_given) else None,
+        franceconnect_client_id=fc_client_id if all(fc_given) else None,
+        franceconnect_client_secret=fc_client_secret if all(fc_given) else None,
     )
     if production and not tsa_url and read.raw("tsa_policy_oid") in (None, ""):
         read.problems.append("NOTIFY_TSA_POLICY_OID (OID de la politique d'horodatage) est "

@@ -377,3 +377,103 @@ def depositor_id(session) -> int:
         return existing
     return create_organisation(session, "registre-test", "Registre des points (tests)",
                                "points_register", START).id
+
+
+# --- an OpenID Connect provider on loopback (FranceConnect's stand-in) --------------
+
+
+class OidcProvider:
+    """oidc-provider-mock, a real OpenID Connect provider, served on 127.0.0.1.
+
+    ``tamper`` (when set) rewrites the ID token of the token endpoint's answers, given the
+    provider's own signing key: what a man in the middle, or a forged provider, would
+    send. ``advertise`` adds entries to its discovery document (PKCE, FranceConnect's
+    scopes); ``signed_userinfo`` makes it sign its userinfo as FranceConnect v2 does
+    (``signed_userinfo(claims, key)`` returns the JWT). ``token_requests`` keeps the
+    forms posted to its token endpoint. Subjects are made unique per test, since the
+    provider lives for the whole run; ``reset()`` runs before each test that uses it.
+    """
+
+    def __init__(self, url: str, app) -> None:
+        self.url = url
+        self.app = app
+        self._subjects = iter(range(1, 1_000_000))
+        self.reset()
+
+    def reset(self) -> None:
+        self.tamper = None
+        self.advertise: dict = {}
+        self.signed_userinfo = None
+        self.token_requests: list[dict] = []
+
+    def new_person(self, **claims) -> str:
+        """Register a person (claims as FranceConnect gives them); returns his ``sub``."""
+        import uuid
+        from urllib.parse import quote
+
+        import requests
+
+        sub = f"fc-{next(self._subjects)}-{uuid.uuid4().hex[:8]}"
+        identity = {"given_name": "Alex", "family_name": "TESTEUR", "birthdate": "1980-05-17",
+                    "gender": "female", "birthplace": "75056", "birthcountry": "99100"}
+        identity.update(claims)
+        response = requests.put(f"{self.url}/users/{quote(sub)}", json=identity, timeout=10)
+        assert response.status_code == 204
+        return sub
+
+    def authorize(self, authorization_url: str, sub: str | None, *, deny: bool = False) -> str:
+        """What the person does at the provider: identify as ``sub``, or refuse. Returns
+        where the provider sends his browser back (the redirect URI and its query)."""
+        import requests
+
+        form = {"action": "deny"} if deny else {"sub": sub}
+        response = requests.post(authorization_url, data=form, allow_redirects=False,
+                                 timeout=10)
+        assert response.status_code == 302, response.text[:500]
+        return response.headers["Location"]
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    import json
+    import threading
+    from datetime import timedelta
+
+    import flask
+    import oidc_provider_mock
+    from werkzeug.serving import make_server
+
+    # Short-lived tokens, so that a test can let one expire by moving the clock a little.
+    provider_app = oidc_provider_mock.app(access_token_max_age=timedelta(minutes=5))
+    server = make_server("127.0.0.1", 0, provider_app, threaded=True)
+    provider = OidcProvider(f"http://127.0.0.1:{server.port}", provider_app)
+
+    @provider_app.before_request
+    def _keep_token_request():
+        if flask.request.path == "/oauth2/token":
+            provider.token_requests.append(flask.request.form.to_dict())
+
+    @provider_app.after_request
+    def _rewrite(response):
+        path = flask.request.path
+        if response.status_code != 200:
+            return response
+        key = flask.g.oidc_provider_mock_storage.jwk.as_dict(is_private=True)
+        if path == "/.well-known/openid-configuration" and provider.advertise:
+            response.set_data(json.dumps({**json.loads(response.get_data()),
+                                          **provider.advertise}))
+        elif path == "/oauth2/token" and provider.tamper is not None:
+            body = json.loads(response.get_data())
+            body["id_token"] = provider.tamper(body["id_token"], key)
+            response.set_data(json.dumps(body))
+        elif path == "/userinfo" and provider.signed_userinfo is not None:
+            response.set_data(provider.signed_userinfo(json.loads(response.get_data()), key))
+            response.content_type = "application/jwt"
+        return response
+
+    thread = threading.Thread(target=server.serve_forever, name="oidc-provider", daemon=True)
+    thread.start()
+    yield provider
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()

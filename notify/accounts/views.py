@@ -63,7 +63,9 @@ def recent_login_required(view):
     return wrapper
 
 
-def _start_session(account) -> None:
+def start_session(account) -> None:
+    """Open a holder's login session (password, or FranceConnect once linked): it counts
+    as a recent authentication for the sensitive changes."""
     sign_in(HolderPrincipal(account))
 
 
@@ -173,7 +175,7 @@ def login():
             status = 429 if isinstance(error, TooManyAttempts) else 200
         else:
             s.commit()
-            _start_session(account)
+            start_session(account)
             response = redirect(safe_next(request.args.get("next"),
                                            url_for("accounts.account")))
             remember_device(response, ops.holder_principal(account))
@@ -186,13 +188,18 @@ def login():
 def logout():
     form = PlainForm()
     if form.validate_on_submit():
-        s = db_session()
-        ops.end_other_sessions(_current_account())
-        s.commit()
-        logout_user()
-        session.clear()
+        end_session()
         flash("Vous êtes déconnecté.", "info")
     return redirect(url_for("pages.home"))
+
+
+def end_session() -> None:
+    """Log out: this session, and every other one of the account (the generation moves)."""
+    s = db_session()
+    ops.end_other_sessions(_current_account())
+    s.commit()
+    logout_user()
+    session.clear()
 
 
 @bp.route("/compte/reauthentification", methods=["GET", "POST"])
@@ -289,7 +296,7 @@ def change_password():
             apply_error(form, error)
         else:
             s.commit()
-            _start_session(acc)  # this session stays; the others end with the generation
+            start_session(acc)  # this session stays; the others end with the generation
             flash("Votre mot de passe a été changé. Vos autres sessions ont été fermées.",
                   "success")
             return redirect(url_for("accounts.account"))

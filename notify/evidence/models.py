@@ -21,6 +21,8 @@ class EventTag(enum.StrEnum):
     CLOSURE_REQUESTED = "closure_requested"
     CLOSURE_WITHDRAWN = "closure_withdrawn"
     CLOSURE_EFFECTIVE = "closure_effective"
+    FRANCECONNECT_LINKED = "franceconnect_linked"
+    FRANCECONNECT_UNLINKED = "franceconnect_unlinked"
     # Decisions (R. 223-3-1 II and III)
     DEPOSITED = "deposited"
     MADE_AVAILABLE = "made_available"

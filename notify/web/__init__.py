@@ -68,11 +68,12 @@ def setup_web(app: Flask) -> None:
 
     app.register_blueprint(pages_bp)
 
-    from notify import accounts, decisions, evidence
+    from notify import accounts, decisions, evidence, franceconnect
 
     accounts.init_app(app)
     evidence.init_app(app)
     decisions.init_app(app)
+    franceconnect.init_app(app)
     if settings.mode == "demo":
         from notify.demo.views import bp as demo_bp
 

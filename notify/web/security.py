@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
 
 def csp_nonce() -> str:
@@ -13,13 +13,20 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+def allow_form_target(app: Flask, origin: str) -> None:
+    """Let forms of this site lead to ``origin`` (CSP ``form-action`` also covers the
+    redirects that follow a form, e.g. to an identity provider)."""
+    app.extensions.setdefault("csp_form_targets", []).append(origin)
+
+
 def _headers(response):
     nonce = csp_nonce()
+    form_action = " ".join(["'self'", *current_app.extensions.get("csp_form_targets", ())])
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
         "style-src 'self'; img-src 'self' data:; font-src 'self'; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        f"object-src 'none'; base-uri 'self'; form-action {form_action}; frame-ancestors 'none'"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"

@@ -18,6 +18,7 @@ import itertools
 import os
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -140,13 +141,12 @@ class LiveSite:
         return number
 
 
-@pytest.fixture(scope="session")
-def live_site(chromium_context, smtp_server, tsa_files, tmp_path_factory):
-    # chromium_context first: without a browser, skip before starting anything.
-    folder = tmp_path_factory.mktemp("live")
+@contextmanager
+def serve_site(folder: Path, smtp_port: int, tsa_files, clock: FixedClock, **settings):
+    """The real application on a migrated SQLite file, served on 127.0.0.1 in a thread;
+    ``settings`` are added to its configuration."""
     url = f"sqlite:///{folder / 'notify.db'}"
     database.upgrade(url)
-    clock = FixedClock(START)
     from timestamp.authority import Authority
     from timestamp.client import EmbeddedClient
     from timestamp.oids import TEST_POLICY
@@ -159,9 +159,10 @@ def live_site(chromium_context, smtp_server, tsa_files, tmp_path_factory):
     base_url = f"http://127.0.0.1:{server.port}"
     server.app = create_app({
         "mode": "test", "instance_path": folder / "instance", "database_url": url,
-        "clock": clock, "smtp_host": "127.0.0.1", "smtp_port": smtp_server.port,
+        "clock": clock, "smtp_host": "127.0.0.1", "smtp_port": smtp_port,
         "smtp_starttls": False, "base_url": base_url,
         "timestamp_client": EmbeddedClient(authority, trust_anchors=[tsa_files.root]),
+        **settings,
     })
     thread = threading.Thread(target=server.serve_forever, name="live-notify", daemon=True)
     thread.start()
@@ -170,6 +171,14 @@ def live_site(chromium_context, smtp_server, tsa_files, tmp_path_factory):
     thread.join(timeout=5)
     server.server_close()
     server.app.extensions["notify"].db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_site(chromium_context, smtp_server, tsa_files, tmp_path_factory):
+    # chromium_context first: without a browser, skip before starting anything.
+    with serve_site(tmp_path_factory.mktemp("live"), smtp_server.port, tsa_files,
+                    FixedClock(START)) as site:
+        yield site
 
 
 # --- what a visitor does and sees ---------------------------------------------------

@@ -96,3 +96,37 @@ def test_legal_policies_are_settings_checked_by_name_and_kind(tmp_path):
         load_settings(env={**env, "NOTIFY_ROUTING_POLICY": "au_hasard"})
     with pytest.raises(SettingsError, match="n'est pas une politique de ce type"):
         load_settings(env={**env, "NOTIFY_NOTIFICATION_POLICY": "routing_stage_online"})
+
+
+FRANCECONNECT = {"NOTIFY_FRANCECONNECT_ISSUER": "https://fc.example.gouv.fr/api/v2/",
+                 "NOTIFY_FRANCECONNECT_CLIENT_ID": "client",
+                 "NOTIFY_FRANCECONNECT_CLIENT_SECRET": "a-secret-of-the-client"}
+
+
+def test_franceconnect_is_off_unless_configured(tmp_path):
+    settings = load_settings(env={**PRODUCTION, "NOTIFY_INSTANCE_PATH": str(tmp_path)})
+    assert not settings.franceconnect_enabled
+    settings = load_settings(env={**PRODUCTION, **FRANCECONNECT,
+                                  "NOTIFY_INSTANCE_PATH": str(tmp_path)})
+    assert settings.franceconnect_enabled
+    assert settings.franceconnect_issuer == "https://fc.example.gouv.fr/api/v2"
+    assert "a-secret-of-the-client" not in repr(settings)
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"NOTIFY_FRANCECONNECT_CLIENT_SECRET": ""}, "donnez les trois ou aucun"),
+    ({"NOTIFY_FRANCECONNECT_ISSUER": "http://fc.example.gouv.fr"}, "https:// en production"),
+    ({"NOTIFY_FRANCECONNECT_ISSUER": "fc.example.gouv.fr"}, "une URL http(s)://"),
+])
+def test_bad_franceconnect_settings_are_named(tmp_path, changes, message):
+    with pytest.raises(SettingsError) as refused:
+        load_settings(env={**PRODUCTION, **FRANCECONNECT, **changes,
+                           "NOTIFY_INSTANCE_PATH": str(tmp_path)})
+    assert message in str(refused.value)
+
+
+def test_franceconnect_over_http_outside_production(tmp_path):
+    settings = load_settings(env={**FRANCECONNECT, "NOTIFY_MODE": "test",
+                                  "NOTIFY_FRANCECONNECT_ISSUER": "http://127.0.0.1:9400",
+                                  "NOTIFY_INSTANCE_PATH": str(tmp_path)})
+    assert settings.franceconnect_issuer == "http://127.0.0.1:9400"
