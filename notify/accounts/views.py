@@ -25,7 +25,7 @@ from notify.accounts.texts import ATTESTATION, CONDITIONS
 from notify.bootstrap import services
 from notify.decisions.holder import overview as decisions_overview
 from notify.errors import DomainError, TooManyAttempts
-from notify.web import LoggedIn, db_session
+from notify.web import LoggedIn, db_session, read_only
 
 bp = Blueprint("accounts", __name__)
 
@@ -242,6 +242,7 @@ def reset_password(token: str):
 
 @bp.route("/compte")
 @login_required
+@read_only
 def account():
     acc = _current_account()
     return render_template("accounts/account.html", account=acc, holder=acc.holder,

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from notify.bootstrap import services
 from notify.decisions import holder as ops
 from notify.decisions.letters import render_letter
-from notify.web import db_session
+from notify.web import db_session, read_only
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ def _holder():
 
 @bp.get("/decisions")
 @login_required
+@read_only
 def decisions():
     return render_template("decisions/holder/list.html",
                            decisions=ops.holder_decisions(db_session(), _holder()))
