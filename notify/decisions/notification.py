@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from notify.accounts.models import Holder
 from notify.db import drain
-from notify.decisions.models import Decision, DecisionState, subject_of
+from notify.decisions.models import Decision, DecisionState, deemed_candidates, subject_of
 from notify.evidence.log import NewEvent, append_events, format_instant, record_event
 from notify.evidence.models import EventTag
 from notify.legal.deadlines import Notification, Residence, appeal_deadline, notification
@@ -39,7 +39,6 @@ from notify.legal.policies import (
     DEFAULT_NOTIFICATION_POLICY,
     NotificationPolicy,
 )
-from notify.legal.routing import Channel
 from notify.legal.territories import get_territory
 
 log = logging.getLogger(__name__)
@@ -176,11 +175,7 @@ def record_deemed_notifications(session: Session, *, now: datetime, after_id: in
     rows = session.execute(
         select(Decision.id, Decision.reference, Decision.made_available_at, Holder.territory)
         .join(Holder, Holder.id == Decision.holder_id)
-        .where(Decision.id > after_id,
-               Decision.state == DecisionState.AVAILABLE,
-               Decision.channel == Channel.ONLINE,
-               Decision.first_consulted_at.is_(None),
-               Decision.notified_at.is_(None),
+        .where(Decision.id > after_id, *deemed_candidates(),
                Decision.made_available_at <= now - EARLIEST_END)
         .order_by(Decision.id)
         .limit(limit)
