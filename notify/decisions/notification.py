@@ -10,11 +10,13 @@ consultation had been recorded before the end of the delay.
 
 Bulk: a chunk of decisions costs a handful of statements whatever its size: one select
 (rows locked ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two jobs at once take
-different decisions), the events appended with ``notify.evidence.log.append_events``
-(one read of the subjects' last events per 500 subjects, one executemany insert of the
-documents ``record_event`` would build), and one executemany update of the decisions by
-primary key. The legal arithmetic stays in ``notify.legal.deadlines``; it is only memoised per
-(territory, local date of the making available), which is all it depends on for a
+different decisions; candidates found through the partial index
+``ix_decisions_deemed_candidates``), the events appended with
+``notify.evidence.log.append_events`` (one read of the subjects' last events, the
+documents ``record_event`` would build sent in one ``COPY`` on PostgreSQL), and one
+``UPDATE`` per group of decisions sharing their notification (same territory and local
+day of the making available). The legal arithmetic stays in ``notify.legal.deadlines``;
+it is only memoised per group, which is all it depends on for a
 deemed notification.
 """
 
@@ -131,7 +133,7 @@ class DeemedReport:
     """The highest decision id looked at; the next chunk starts after it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # memoised: one object per group, hashed by identity
 class _Group:
     """The deemed notification shared by decisions made available on the same local day
     in the same territory, and its record for the events."""
@@ -194,29 +196,31 @@ def record_deemed_notifications(session: Session, *, now: datetime, after_id: in
         return report
 
     events = []
-    updates = []
+    by_group: dict[_Group, list[int]] = {}
     for row, group in due:
         # deemed_event_data, with the notification part shared by the group
         data = {"made_available_at": format_instant(row.made_available_at),
                 "consulted_before_end": False, "notification": group.record}
         events.append(NewEvent(subject=subject_of(row.reference), tag=EventTag.DEEMED_NOTIFIED,
                                actor="system", at=group.notice.at, data=data))
-        updates.append((row.id, group.notice, group.deadline))
+        by_group.setdefault(group, []).append(row.id)
     append_events(session, events)
-    _mark_notified(session, updates)
+    for group, ids in by_group.items():
+        _mark_notified(session, group, ids)
     report.notified = len(due)
     return report
 
 
-def _mark_notified(session: Session, updates: list[tuple[int, Notification, date]]) -> None:
-    """Set the notification of each decision: an executemany ``UPDATE`` by primary key
-    (pipelined by psycopg; measured as fast as one ``UPDATE ... FROM (VALUES ...)`` per
-    chunk, and portable). The rows are locked by the select."""
-    session.execute(update(Decision), [
-        {"id": id_, "state": DecisionState.NOTIFIED.value, "notified_at": notice.at,
-         "notified_on": notice.on, "notification_basis": str(notice.basis),
-         "notification_policy": notice.policy_ref, "appeal_deadline": deadline}
-        for id_, notice, deadline in updates])
+def _mark_notified(session: Session, group: _Group, ids: list[int]) -> None:
+    """Set the notification of the decisions of one group: one ``UPDATE ... WHERE id IN``
+    (a chunk has as many statements as (territory, day) groups, not as decisions). The
+    rows are locked by the select."""
+    notice = group.notice
+    session.execute(
+        update(Decision.__table__).where(Decision.__table__.c.id.in_(ids)).values(
+            state=DecisionState.NOTIFIED.value, notified_at=notice.at, notified_on=notice.on,
+            notification_basis=str(notice.basis), notification_policy=notice.policy_ref,
+            appeal_deadline=group.deadline))
 
 
 def run_deemed_notifications(db, clock, *, limit: int = CHUNK,

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from notify.evidence.models import Event, EventTag
@@ -117,20 +119,27 @@ class NewEvent:
     data: Mapping[str, Any]
 
 
+SUBJECTS_PER_READ = 2000
+"""Subjects whose last events one query reads (well under SQLite's bound parameters)."""
+
+EVENT_COLUMNS = ("subject", "seq", "tag", "actor", "occurred_at", "document", "prev_hash",
+                 "hash")
+
+
 def append_events(session: Session, events: Sequence[NewEvent]) -> None:
     """Bulk ``record_event``: chain each event after its subject's last one, in order.
 
-    One query per 500 subjects reads their last ``(seq, hash)``; one executemany
-    inserts. Several events of one subject in ``events`` chain to each other. As with
-    ``record_event``, the unique ``(subject, seq)`` makes a concurrent append to the
-    same subject fail the transaction instead of forking the chain.
+    One query per 2,000 subjects reads their last ``(seq, hash)``; the rows go in with
+    ``insert_event_rows``. Several events of one subject in ``events`` chain to each
+    other. As with ``record_event``, the unique ``(subject, seq)`` makes a concurrent
+    append to the same subject fail the transaction instead of forking the chain.
     """
     if not events:
         return
     subjects = list(dict.fromkeys(e.subject for e in events))
     last: dict[str, tuple[int, str | None]] = {}
-    for start in range(0, len(subjects), 500):
-        chunk = subjects[start:start + 500]
+    for start in range(0, len(subjects), SUBJECTS_PER_READ):
+        chunk = subjects[start:start + SUBJECTS_PER_READ]
         newest = (select(Event.subject, func.max(Event.seq).label("seq"))
                   .where(Event.subject.in_(chunk)).group_by(Event.subject).subquery())
         for subject, seq, hash_ in session.execute(
@@ -144,7 +153,32 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> None:
                         actor=e.actor, at=e.at, data=e.data)
         last[e.subject] = (seq + 1, row["hash"])
         rows.append(row)
-    session.execute(insert(Event), rows)
+    insert_event_rows(session, rows)
+
+
+def insert_event_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows made by ``event_row``, in order (ids follow it), set-based.
+
+    PostgreSQL: one ``COPY`` in the session's transaction (about a third of the time of
+    a pipelined executemany of as many INSERTs). SQLite: the driver's executemany of one
+    prepared INSERT, in process.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(insert(Event.__table__), list(rows))
+        return
+    session.flush()  # what the ORM has pending goes first, as before any statement
+    statement = f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
+    raw = connection.connection.driver_connection
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(tuple(row[column] for column in EVENT_COLUMNS))
+    except psycopg.errors.IntegrityError as exc:
+        # a concurrent append took a (subject, seq): the same error as an INSERT's
+        raise IntegrityError(statement, None, exc) from exc
 
 
 def append_first_events(
