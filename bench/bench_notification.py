@@ -36,7 +36,7 @@ from notify.decisions.notification import run_deemed_notifications  # noqa: E402
 
 NOW = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)
 SERVER = os.environ.get("NOTIFY_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-NAME = "notify_bench"
+NAME = os.environ.get("NOTIFY_BENCH_DATABASE", "notify_bench")
 
 
 def create_database() -> str:

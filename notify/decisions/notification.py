@@ -14,8 +14,9 @@ different decisions; candidates found through the partial index
 ``ix_decisions_deemed_candidates``), the events appended with
 ``notify.evidence.log.append_events`` (one read of the subjects' last events, the
 documents ``record_event`` would build sent in one ``COPY`` on PostgreSQL), and one
-``UPDATE`` per group of decisions sharing their notification (same territory and local
-day of the making available). The legal arithmetic stays in ``notify.legal.deadlines``;
+``UPDATE ... FROM unnest(...)`` of the chunk's decisions (on SQLite one per group of
+decisions sharing their notification: same territory and local day of the making
+available). The legal arithmetic stays in ``notify.legal.deadlines``;
 it is only memoised per group, which is all it depends on for a
 deemed notification.
 """
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from notify.accounts.models import Holder
@@ -205,19 +206,47 @@ def record_deemed_notifications(session: Session, *, now: datetime, after_id: in
                                actor="system", at=group.notice.at, data=data))
         by_group.setdefault(group, []).append(row.id)
     append_events(session, events)
-    for group, ids in by_group.items():
-        _mark_notified(session, group, ids)
+    _mark_notified(session, by_group)
     report.notified = len(due)
     return report
 
 
-def _mark_notified(session: Session, group: _Group, ids: list[int]) -> None:
-    """Set the notification of the decisions of one group: one ``UPDATE ... WHERE id IN``
-    (a chunk has as many statements as (territory, day) groups, not as decisions). The
-    rows are locked by the select."""
-    notice = group.notice
-    session.execute(
-        update(Decision.__table__).where(Decision.__table__.c.id.in_(ids)).values(
+_MARK_NOTIFIED_POSTGRES = text("""
+UPDATE decisions AS d
+SET state = :state, notified_at = v.notified_at, notified_on = v.notified_on,
+    notification_basis = v.basis, notification_policy = v.policy,
+    appeal_deadline = v.deadline
+FROM unnest(CAST(:ids AS bigint[]), CAST(:at AS timestamptz[]), CAST(:on AS date[]),
+            CAST(:basis AS text[]), CAST(:policy AS text[]), CAST(:deadline AS date[]))
+     AS v(id, notified_at, notified_on, basis, policy, deadline)
+WHERE d.id = v.id
+""")
+
+
+def _mark_notified(session: Session, by_group: dict[_Group, list[int]]) -> None:
+    """Set the notification of the decisions, whose rows the select has locked.
+
+    PostgreSQL: one ``UPDATE ... FROM unnest(...)`` for the whole chunk, each column's
+    values in one array parameter. SQLite: one ``UPDATE ... WHERE id IN`` per group of
+    decisions sharing their notification."""
+    if session.get_bind().dialect.name == "postgresql":
+        columns: dict[str, list] = {k: [] for k in ("ids", "at", "on", "basis", "policy",
+                                                    "deadline")}
+        for group, ids in by_group.items():
+            notice, n = group.notice, len(ids)
+            columns["ids"] += ids
+            columns["at"] += [notice.at] * n
+            columns["on"] += [notice.on] * n
+            columns["basis"] += [str(notice.basis)] * n
+            columns["policy"] += [notice.policy_ref] * n
+            columns["deadline"] += [group.deadline] * n
+        session.execute(_MARK_NOTIFIED_POSTGRES,
+                        {"state": DecisionState.NOTIFIED.value, **columns})
+        return
+    table = Decision.__table__
+    for group, ids in by_group.items():
+        notice = group.notice
+        session.execute(update(table).where(table.c.id.in_(ids)).values(
             state=DecisionState.NOTIFIED.value, notified_at=notice.at, notified_on=notice.on,
             notification_basis=str(notice.basis), notification_policy=notice.policy_ref,
             appeal_deadline=group.deadline))
