@@ -89,6 +89,10 @@ class Settings:
     evidence_batch_size: int
     notification_policy: NotificationPolicy
     routing_policy: RoutingPolicy
+    web_workers: int
+    """gunicorn worker processes (gunicorn.conf.py)."""
+    web_threads: int
+    """Threads per gunicorn worker (gthread workers)."""
 
     @property
     def is_production(self) -> bool:
@@ -316,6 +320,8 @@ def load_settings(
         notification_policy=read.policy("notification_policy", NotificationPolicy,
                                         DEFAULT_NOTIFICATION_POLICY),
         routing_policy=read.policy("routing_policy", RoutingPolicy, DEFAULT_ROUTING_POLICY),
+        web_workers=read.integer("web_workers", 2, minimum=1),
+        web_threads=read.integer("web_threads", 8, minimum=1),
     )
     if production and not tsa_url and read.raw("tsa_policy_oid") in (None, ""):
         read.problems.append("NOTIFY_TSA_POLICY_OID (OID de la politique d'horodatage) est "
