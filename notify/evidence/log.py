@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import ARRAY, String, any_, func, insert, literal, select
+from sqlalchemy import ARRAY, String, any_, func, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -173,7 +173,8 @@ def _last_events(session: Session, subjects: list[str]):
 
 
 def insert_event_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert rows made by ``event_row``, in order (ids follow it), set-based.
+    """Insert rows made by ``event_row`` (with their ``id`` if they have one), in order
+    (ids follow it), set-based.
 
     PostgreSQL: one ``COPY`` in the session's transaction (about a third of the time of
     a pipelined executemany of as many INSERTs). SQLite: the driver's executemany of one
@@ -186,12 +187,13 @@ def insert_event_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> No
         session.execute(insert(Event.__table__), list(rows))
         return
     session.flush()  # what the ORM has pending goes first, as before any statement
-    statement = f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
+    columns = ("id", *EVENT_COLUMNS) if "id" in rows[0] else EVENT_COLUMNS
+    statement = f"COPY events ({', '.join(columns)}) FROM STDIN"
     raw = connection.connection.driver_connection
     try:
         with raw.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row(tuple(row[column] for column in EVENT_COLUMNS))
+                copy.write_row(tuple(row[column] for column in columns))
     except psycopg.errors.IntegrityError as exc:
         # a concurrent append took a (subject, seq): the same error as an INSERT's
         raise IntegrityError(statement, None, exc) from exc
@@ -216,8 +218,27 @@ def append_first_events(
                       data=data) for subject, data in subjects_data]
     if not rows:
         return []
-    return list(session.scalars(
-        insert(Event).returning(Event.id, sort_by_parameter_order=True), rows))
+    ids = _new_ids(session, len(rows))
+    for row, id_ in zip(rows, ids, strict=True):
+        row["id"] = id_
+    insert_event_rows(session, rows)
+    return ids
+
+
+def _new_ids(session: Session, count: int) -> list[int]:
+    """``count`` ids for new events, taken before inserting them (so that the insert
+    needs no ``RETURNING``, which SQLite can only give one row at a time in order).
+
+    PostgreSQL: the id sequence's next values. SQLite: the ids after the largest, as
+    SQLite itself would give them; the write lock is held (``BEGIN IMMEDIATE``), and a
+    writer that took one meanwhile would make the insert fail on the primary key, never
+    write elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence('events', 'id')) "
+                 "FROM generate_series(1, :n)"), {"n": count}))
+    last = session.scalar(select(func.coalesce(func.max(Event.id), 0)))
+    return list(range(last + 1, last + 1 + count))
 
 
 def events_of(session: Session, subject: str) -> list[Event]:
