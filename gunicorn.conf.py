@@ -19,3 +19,6 @@ keepalive = 5
 graceful_timeout = 10
 accesslog = None  # the reverse proxy logs requests; no URLs with tokens in our logs
 errorlog = "-"
+# No control socket: it lives in a per-user path shared by every gunicorn of the user,
+# which two servers on one machine (the demo, a test, a load run) would fight over.
+control_socket_disable = True
