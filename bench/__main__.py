@@ -3,13 +3,14 @@
 Each prints its figures and the ratio to a baseline measured in the same run; the
 latest figures are kept in docs/benchmarks.md. One benchmark alone:
 ``python -m bench.bench_tsa`` (or bench_evidence, bench_deposit, bench_notification,
-bench_outbox).
+bench_outbox, bench_load, bench_scale).
 """
 
 import importlib
 import sys
 
-MODULES = ("bench_tsa", "bench_evidence", "bench_deposit", "bench_notification", "bench_outbox")
+MODULES = ("bench_tsa", "bench_evidence", "bench_deposit", "bench_notification", "bench_outbox",
+           "bench_load")
 
 
 def main() -> None:

@@ -4,8 +4,12 @@ Measured in the same run, on SQLite (a fresh file) and on PostgreSQL when reacha
 (a throwaway database ``notify_bench_<pid>``, dropped afterwards, so that two runs at
 once do not drop each other's):
 
-* raw: one executemany INSERT of N events and one of N decisions, values computed
-  beforehand (what the database alone costs);
+* baseline: the plain driver (sqlite3, psycopg; no SQLAlchemy) inserts the very rows
+  the API stored (read back, ids included) into a database of the same schema and
+  holders: one executemany of the N events and one of the N decisions, in one
+  transaction like the API's one request (what the database alone costs). The former
+  baseline went through SQLAlchemy with ``RETURNING`` sorted (one statement per row on
+  SQLite) and with made-up rows, which flattered the API;
 * API: ``POST /api/v1/decisions`` of N decisions through the Flask test client (JSON
   parsing, validation, routing, letter rendering and hashing, evidence, storage, the
   commit, the JSON answer);
@@ -18,7 +22,6 @@ Usage: ``.venv/bin/python bench/bench_deposit.py [--n 10000] [--no-postgres]``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sys
 import tempfile
@@ -36,9 +39,7 @@ from notify.accounts.models import Account, Holder  # noqa: E402
 from notify.auth import api_clients  # noqa: E402
 from notify.clock import FixedClock  # noqa: E402
 from notify.decisions import operations as ops  # noqa: E402
-from notify.decisions.models import Decision  # noqa: E402
 from notify.decisions.testing import restoration, withdrawal  # noqa: E402
-from notify.evidence.models import Event  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 POSTGRES = os.environ.get("NOTIFY_BENCH_POSTGRES",
@@ -74,34 +75,56 @@ def items_for(prefix: str, licences: list[str]) -> list[dict]:
             for i, lic in enumerate(licences)]
 
 
-def raw_insert(db: database.Database, licences: list[str]) -> float:
-    """The same number of events and decisions, values prepared before the clock starts."""
-    with db.unit_of_work() as uow:
-        ids = dict(uow.session.execute(text("SELECT licence_number, id FROM holders")).all())
-    document = "x" * 330  # about the size of a deposited event's canonical JSON
-    events = [{"subject": f"decision:RAW-{i}", "seq": 1, "tag": "deposited", "actor": "api:b",
-               "occurred_at": NOW, "document": document, "prev_hash": None,
-               "hash": hashlib.sha256(f"raw{i}".encode()).hexdigest()}
-              for i in range(len(licences))]
-    decisions = [{"reference": f"RAW-{i}", "holder_id": ids[lic], "kind": "withdrawal",
-                  "decided_on": date(2026, 11, 20), "points": 2, "balance_after": 10,
-                  "probationary": False, "offence_date": date(2026, 10, 2),
-                  "offence_place": "Lyon (69)",
-                  "offence_description": "Excès de vitesse inférieur à 20 km/h",
-                  "offence_class": "C3", "restoration_basis": None, "content_sha256": "a" * 64,
-                  "channel": "online", "routing_reason": "r" * 150,
-                  "routing_policy": "routing_stage_by_post/1", "deposited_at": NOW,
-                  "deposited_by": "b", "letter_sha256": "b" * 64,
-                  "state": "pending_certification"} for i, lic in enumerate(licences)]
+def stored_rows(db: database.Database, prefix: str) -> dict[str, tuple[list[str], list[tuple]]]:
+    """The events and decisions rows the API stored for the references ``prefix-*``, as
+    the driver returns them (ids included), in id order."""
+    queries = {
+        "events": ("SELECT * FROM events WHERE subject LIKE :p ORDER BY id",
+                   f"decision:{prefix}-%"),
+        "decisions": ("SELECT * FROM decisions WHERE reference LIKE :p ORDER BY id",
+                      f"{prefix}-%"),
+    }
+    stored = {}
+    with db.engine.connect() as conn:
+        for table, (query, pattern) in queries.items():
+            result = conn.execute(text(query), {"p": pattern})
+            stored[table] = (list(result.keys()), [tuple(row) for row in result])
+    return stored
+
+
+def raw_insert(url: str, stored: dict[str, tuple[list[str], list[tuple]]]) -> float:
+    """The honest baseline: the plain driver (sqlite3 or psycopg, no SQLAlchemy) inserts
+    the very rows the API stored, with their ids, in one transaction: one executemany
+    per table, as the API's one request is one transaction. Into a database of the same
+    schema (same migrations, same holders), so that the unique constraints do not meet
+    the API's rows."""
+    parsed = database.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        import sqlite3
+
+        connection = sqlite3.connect(parsed.database, isolation_level=None)
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        mark, begin = "?", "BEGIN IMMEDIATE"
+    else:
+        import psycopg
+
+        connection = psycopg.connect(parsed.set(drivername="postgresql")
+                                     .render_as_string(hide_password=False))
+        mark, begin = "%s", None
     start = time.perf_counter()
-    with db.unit_of_work() as uow:
-        event_ids = list(uow.session.scalars(
-            insert(Event).returning(Event.id, sort_by_parameter_order=True), events))
-        for row, event_id in zip(decisions, event_ids, strict=True):
-            row["deposit_event_id"] = event_id
-        uow.session.execute(insert(Decision.__table__), decisions)
-        uow.commit()
-    return time.perf_counter() - start
+    cursor = connection.cursor()
+    if begin:
+        cursor.execute(begin)
+    for table in ("events", "decisions"):
+        columns, rows = stored[table]
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) "
+                           f"VALUES ({', '.join([mark] * len(columns))})", rows)
+    connection.commit() if not begin else cursor.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return elapsed
 
 
 def api_deposit(app, secret: str, items: list[dict]) -> float:
@@ -128,15 +151,20 @@ def api_without_letters(app, items: list[dict], organisation_id: int) -> float:
     return time.perf_counter() - start
 
 
-def run(label: str, url: str, n: int) -> None:
+def build(url: str, n: int):
     database.upgrade(url)
     app = create_app({"mode": "test", "instance_path": Path(tempfile.mkdtemp()),
                       "database_url": url, "clock": FixedClock(NOW),
                       "base_url": "https://bench.invalid"})
-    db = app.extensions["notify"].db
-    # Three sets of holders, so that each measurement starts from holders without
+    # Two sets of holders, so that each measurement starts from holders without
     # decisions (the balance checks would otherwise chain on the previous run's).
-    licences = seed(db, 3 * n)
+    licences = seed(app.extensions["notify"].db, 2 * n)
+    return app, licences
+
+
+def run(label: str, url: str, copy_url: str, n: int) -> None:
+    app, licences = build(url, n)
+    db = app.extensions["notify"].db
     with db.unit_of_work() as uow:
         organisation = api_clients.create_organisation(uow.session, "bench", "Banc d'essai",
                                                        "points_register", NOW)
@@ -144,28 +172,28 @@ def run(label: str, url: str, n: int) -> None:
                                               ["decisions:deposit"], NOW)
         organisation_id = organisation.id
         uow.commit()
-    raw = raw_insert(db, licences[:n])
-    api = api_deposit(app, secret, items_for("API", licences[n:2 * n]))
-    bare = api_without_letters(app, items_for("BARE", licences[2 * n:]), organisation_id)
+    api = api_deposit(app, secret, items_for("API", licences[:n]))
+    bare = api_without_letters(app, items_for("BARE", licences[n:]), organisation_id)
+    stored = stored_rows(db, "API")
     db.engine.dispose()
+    copy_app, _ = build(copy_url, n)  # the same schema and holders, no decisions
+    copy_app.extensions["notify"].db.engine.dispose()
+    raw = raw_insert(copy_url, stored)
     print(f"{label}: {n} decisions")
-    print(f"  raw insert (events + decisions) : {n / raw:10.0f} /s  ({raw:.2f} s)")
+    print(f"  baseline: plain driver executemany of the rows the API stored: "
+          f"{n / raw:10.0f} /s  ({raw:.2f} s)")
     print(f"  API path (full, with PDF letter): {n / api:10.0f} /s  ({api:.2f} s)"
           f"  ratio {raw / api:.3f}")
     print(f"  API path without the PDF letter : {n / bare:10.0f} /s  ({bare:.2f} s)"
           f"  ratio {raw / bare:.3f}")
 
 
-def postgres_url() -> str | None:
+def postgres_url(name: str) -> str | None:
     try:
-        return database.recreate_postgres_database(POSTGRES, THROWAWAY)
+        return database.recreate_postgres_database(POSTGRES, name)
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         print(f"PostgreSQL not reachable ({type(exc).__name__}): skipped")
         return None
-
-
-def drop_postgres() -> None:
-    database.drop_postgres_database(POSTGRES, THROWAWAY)
 
 
 def main() -> None:
@@ -177,15 +205,15 @@ def main() -> None:
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{tmp}/bench.db", args.n)
+        run("SQLite", f"sqlite:///{tmp}/bench.db", f"sqlite:///{tmp}/copy.db", args.n)
     if not args.no_postgres:
-        url = postgres_url()
+        url = postgres_url(THROWAWAY)
         if url:
             try:
-                run("PostgreSQL", url, args.n)
+                run("PostgreSQL", url, postgres_url(f"{THROWAWAY}_copy"), args.n)
             finally:
-                drop_postgres()
-
+                database.drop_postgres_database(POSTGRES, THROWAWAY)
+                database.drop_postgres_database(POSTGRES, f"{THROWAWAY}_copy")
 
 if __name__ == "__main__":
     main()

@@ -12,14 +12,18 @@ In a throwaway database ``notify_bench`` (created, migrated, dropped afterwards)
   (territory, day), one chained ``deemed_notified`` event per decision built in Python
   and bulk-inserted, the decisions updated, one committed transaction per chunk.
 
-Usage: ``.venv/bin/python bench/bench_notification.py [--n 400000]`` (1,000,000 takes
-about 3 to 4 minutes on the development machine, over the two-minute bound)
-(``NOTIFY_BENCH_POSTGRES`` names the server; default postgres@127.0.0.1).
+* job, two processes: the same seed again, the job run by two scheduler processes at
+  once (rows taken ``FOR UPDATE SKIP LOCKED``), checked to record each decision once.
+
+Usage: ``.venv/bin/python bench/bench_notification.py [--n 100000] [--workers 2]``
+(``NOTIFY_BENCH_POSTGRES`` names the server, default postgres@127.0.0.1;
+``NOTIFY_BENCH_DATABASE`` the throwaway database, default ``notify_bench``).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import time
@@ -36,7 +40,7 @@ from notify.decisions.notification import run_deemed_notifications  # noqa: E402
 
 NOW = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)
 SERVER = os.environ.get("NOTIFY_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-NAME = "notify_bench"
+NAME = os.environ.get("NOTIFY_BENCH_DATABASE", "notify_bench")
 
 
 def create_database() -> str:
@@ -62,13 +66,17 @@ SELECT 'decision:B' || i, 1, 'made_available', 'system',
        repeat('x', 300), NULL, md5(i::text) || md5('b' || i::text)
 FROM generate_series(1, :n) AS i;
 
+INSERT INTO organisations (slug, name, kind, created_at)
+VALUES ('bench', 'bench', 'points_register', now());
+
 INSERT INTO decisions (reference, holder_id, kind, decided_on, points, balance_after,
                        probationary, restoration_basis, content_sha256, channel,
                        routing_reason, routing_policy, deposited_at, deposited_by,
-                       deposit_event_id, letter_sha256, state, made_available_at)
+                       organisation_id, deposit_event_id, letter_sha256, state, made_available_at)
 SELECT 'B' || substr(e.subject, 11), 1 + (substr(e.subject, 11)::int % :holders),
        'restoration', DATE '2026-11-01', 2, 12, false, 'L223-6-1', repeat('0', 64),
-       'online', 'bench', 'bench/1', e.occurred_at, 'bench', e.id, repeat('0', 64),
+       'online', 'bench', 'bench/1', e.occurred_at, 'bench',
+       (SELECT min(id) FROM organisations), e.id, repeat('0', 64),
        'available', e.occurred_at
 FROM events e;
 """
@@ -83,24 +91,60 @@ WHERE state = 'available' AND notified_at IS NULL
 """
 
 
+def seed(url: str, n: int) -> database.Database:
+    db = database.Database.from_url(url)
+    started = time.perf_counter()
+    with db.engine.begin() as conn:
+        for statement in SEED.split(";"):
+            if statement.strip():
+                conn.execute(text(statement), {"now": NOW, "n": n,
+                                               "holders": max(n // 1000, 1)})
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    print(f"seeded {n:,} due decisions in {time.perf_counter() - started:.1f} s")
+    return db
+
+
+def _job_process(url: str) -> None:
+    db = database.Database.from_url(url)
+    run_deemed_notifications(db, FixedClock(NOW))
+    db.engine.dispose()
+
+
+def run_job(url: str, workers: int) -> float:
+    """The job in ``workers`` processes at once (one: in this process)."""
+    started = time.perf_counter()
+    if workers == 1:
+        _job_process(url)
+    else:
+        context = multiprocessing.get_context("spawn")
+        processes = [context.Process(target=_job_process, args=(url,)) for _ in range(workers)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join()
+            if process.exitcode != 0:
+                raise SystemExit(f"a job process failed ({process.exitcode})")
+    return time.perf_counter() - started
+
+
+def check(db: database.Database, n: int) -> None:
+    with db.engine.connect() as conn:
+        events, subjects, notified = conn.execute(text(
+            "SELECT count(*), count(DISTINCT subject), (SELECT count(*) FROM decisions "
+            "WHERE state = 'notified') FROM events WHERE tag = 'deemed_notified'")).one()
+    assert events == subjects == notified == n, (events, subjects, notified)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=400_000)
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     n = args.n
-    url = create_database()
     try:
-        db = database.Database.from_url(url)
-        started = time.perf_counter()
-        with db.engine.begin() as conn:
-            for statement in SEED.split(";"):
-                if statement.strip():
-                    conn.execute(text(statement), {"now": NOW, "n": n,
-                                                   "holders": max(n // 1000, 1)})
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-        print(f"seeded {n:,} due decisions in {time.perf_counter() - started:.1f} s")
-
+        url = create_database()
+        db = seed(url, n)
         with db.engine.connect() as conn:
             started = time.perf_counter()
             trans = conn.begin()
@@ -110,21 +154,23 @@ def main() -> None:
         assert updated == n, updated
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE decisions"))
-
-        started = time.perf_counter()
-        report = run_deemed_notifications(db, FixedClock(NOW))
-        job = time.perf_counter() - started
-        assert report.notified == n, report
-        with db.engine.connect() as conn:
-            events = conn.execute(text(
-                "SELECT count(*) FROM events WHERE tag = 'deemed_notified'")).scalar()
-        assert events == n, events
+        job = run_job(url, 1)
+        check(db, n)
+        db.engine.dispose()
 
         print(f"raw UPDATE     : {raw:8.2f} s  {n / raw:12,.0f} rows/s")
         print(f"deemed job     : {job:8.2f} s  {n / job:12,.0f} decisions/s "
               f"(events inserted and chained, decisions updated, committed)")
         print(f"ratio job / raw: {job / raw:8.1f}x the time of the raw UPDATE")
-        db.engine.dispose()
+        if args.workers > 1:
+            url = create_database()
+            db = seed(url, n)
+            parallel = run_job(url, args.workers)
+            check(db, n)
+            db.engine.dispose()
+            print(f"deemed job, {args.workers} processes: {parallel:8.2f} s  "
+                  f"{n / parallel:12,.0f} decisions/s, ratio {parallel / raw:.1f}x the raw "
+                  f"UPDATE, speed-up {job / parallel:.2f} over one process")
     finally:
         drop_database()
 

@@ -66,15 +66,24 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+READ_ONLY = "notify_read_only"
+"""Execution option of the connections of read-only sessions (see ``_configure_sqlite``)."""
+
+
 def _configure_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, a busy timeout, and transactions SQLAlchemy really controls.
 
     pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; we turn it
-    off and emit BEGIN ourselves (SQLAlchemy's documented recipe). It is ``BEGIN
-    IMMEDIATE``: a deferred transaction that reads then writes fails at once with
-    "database is locked" when another process writes meanwhile (the busy timeout
-    does not apply to that upgrade), which the web app and the scheduler would hit.
-    Writers queue instead; WAL readers are not blocked.
+    off and emit BEGIN ourselves (SQLAlchemy's documented recipe). A transaction that
+    may write starts with ``BEGIN IMMEDIATE``: a deferred transaction that reads then
+    writes fails at once with "database is locked" when another process writes
+    meanwhile (the busy timeout does not apply to that upgrade), which the web app and
+    the scheduler would hit; writers queue instead.
+
+    A read-only transaction (a connection with the ``READ_ONLY`` execution option, as
+    ``Database.read_session_factory`` gives) starts with a plain deferred ``BEGIN``
+    under ``PRAGMA query_only``: in WAL mode it reads its snapshot while a writer holds
+    the write lock, and a write by mistake fails at once instead of racing for the lock.
     """
 
     @event.listens_for(engine, "connect")
@@ -89,7 +98,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = bool(connection.get_execution_options().get(READ_ONLY))
+        info = connection.connection.info  # the pooled DBAPI connection's own dict
+        if info.get(READ_ONLY, False) != read_only:
+            connection.exec_driver_sql(f"PRAGMA query_only = {int(read_only)}")
+            info[READ_ONLY] = read_only
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -104,11 +118,23 @@ def make_engine(url: str) -> Engine:
 
 
 class Database:
-    """An engine and the session factory bound to it (or to one test connection)."""
+    """An engine and the session factories bound to it (or to one test connection).
 
-    def __init__(self, engine: Engine, session_factory: sessionmaker | None = None) -> None:
+    ``session_factory`` makes the sessions of units of work that may write;
+    ``read_session_factory`` those of pages that only read: on SQLite they do not take
+    the write lock, so they neither wait behind writers nor make writers wait. A test
+    database bound to one connection uses its one factory for both.
+    """
+
+    def __init__(self, engine: Engine, session_factory: sessionmaker | None = None,
+                 read_session_factory: sessionmaker | None = None) -> None:
         self.engine = engine
-        self.session_factory = session_factory or sessionmaker(engine, expire_on_commit=False)
+        if session_factory is None:
+            session_factory = sessionmaker(engine, expire_on_commit=False)
+            read_session_factory = read_session_factory or sessionmaker(
+                engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+        self.session_factory = session_factory
+        self.read_session_factory = read_session_factory or session_factory
 
     @classmethod
     def from_url(cls, url: str) -> Database:

@@ -91,6 +91,10 @@ class Settings:
     evidence_batch_size: int
     notification_policy: NotificationPolicy
     routing_policy: RoutingPolicy
+    web_workers: int
+    """gunicorn worker processes (gunicorn.conf.py)."""
+    web_threads: int
+    """Threads per gunicorn worker (gthread workers)."""
     franceconnect_issuer: str | None = None
     franceconnect_client_id: str | None = None
     franceconnect_client_secret: str | None = field(default=None, repr=False)
@@ -345,6 +349,8 @@ def load_settings(
         notification_policy=read.policy("notification_policy", NotificationPolicy,
                                         DEFAULT_NOTIFICATION_POLICY),
         routing_policy=read.policy("routing_policy", RoutingPolicy, DEFAULT_ROUTING_POLICY),
+        web_workers=read.integer("web_workers", 2, minimum=1),
+        web_threads=read.integer("web_threads", 8, minimum=1),
         franceconnect_issuer=fc_issuer.rstrip("/") if all(fc_given) else None,
         franceconnect_client_id=fc_client_id if all(fc_given) else None,
         franceconnect_client_secret=fc_client_secret if all(fc_given) else None,

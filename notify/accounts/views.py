@@ -30,7 +30,7 @@ from notify.auth.web import AUTH_AT_KEY, requires, sign_in
 from notify.bootstrap import services
 from notify.decisions.holder import overview as decisions_overview
 from notify.errors import DomainError, TooManyAttempts
-from notify.web import db_session
+from notify.web import db_session, read_only
 from notify.web.forms import apply_error, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -255,6 +255,7 @@ def reset_password(token: str):
 
 @bp.route("/compte")
 @holder_required
+@read_only
 def account():
     acc = _current_account()
     return render_template("accounts/account.html", account=acc, holder=acc.holder,

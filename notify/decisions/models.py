@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, literal, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notify.db import Base
@@ -23,6 +23,32 @@ class DecisionState(enum.StrEnum):
     NOTIFIED = "notified"
     AWAITING_PRINT = "awaiting_print"
     EXPORTED = "exported"
+
+
+DEEMED_CANDIDATES = ("state = 'available' AND channel = 'online' "
+                     "AND first_consulted_at IS NULL AND notified_at IS NULL")
+"""Online decisions made available, neither consulted nor notified."""
+PURGE_CANDIDATES = "state = 'notified' AND channel = 'online' AND content_purged_at IS NULL"
+"""Online decisions notified whose content is still kept."""
+
+
+def _inline(value: str):
+    """A constant written into the SQL rather than bound, so that the planner can match
+    a partial index's predicate (a bound parameter may be planned generically)."""
+    return literal(value, String, literal_execute=True)
+
+
+def deemed_candidates() -> tuple:
+    """``DEEMED_CANDIDATES`` as the jobs' WHERE clauses (matching the partial index)."""
+    return (Decision.state == _inline(DecisionState.AVAILABLE.value),
+            Decision.channel == _inline("online"),
+            Decision.first_consulted_at.is_(None), Decision.notified_at.is_(None))
+
+
+def purge_candidates() -> tuple:
+    """``PURGE_CANDIDATES`` as the jobs' WHERE clauses (matching the partial index)."""
+    return (Decision.state == _inline(DecisionState.NOTIFIED.value),
+            Decision.channel == _inline("online"), Decision.content_purged_at.is_(None))
 
 
 class Decision(Base):
@@ -45,6 +71,14 @@ and only they, may read its status.
     __table_args__ = (
         Index("ix_decisions_holder_id_decided_on", "holder_id", "decided_on"),
         Index("ix_decisions_state_channel", "state", "channel"),
+        # The candidates of the deemed-notification and purge jobs, by the instant of
+        # the making available their delays run from: each job reads the few due rows,
+        # never the millions of others. The jobs' WHERE repeats these predicates with
+        # the values inlined, so that PostgreSQL and SQLite can prove the index applies.
+        Index("ix_decisions_deemed_candidates", "made_available_at",
+              postgresql_where=text(DEEMED_CANDIDATES), sqlite_where=text(DEEMED_CANDIDATES)),
+        Index("ix_decisions_purge_candidates", "made_available_at",
+              postgresql_where=text(PURGE_CANDIDATES), sqlite_where=text(PURGE_CANDIDATES)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

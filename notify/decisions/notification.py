@@ -10,11 +10,14 @@ consultation had been recorded before the end of the delay.
 
 Bulk: a chunk of decisions costs a handful of statements whatever its size: one select
 (rows locked ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two jobs at once take
-different decisions), the events appended with ``notify.evidence.log.append_events``
-(one read of the subjects' last events per 500 subjects, one executemany insert of the
-documents ``record_event`` would build), and one executemany update of the decisions by
-primary key. The legal arithmetic stays in ``notify.legal.deadlines``; it is only memoised per
-(territory, local date of the making available), which is all it depends on for a
+different decisions; candidates found through the partial index
+``ix_decisions_deemed_candidates``), the events appended with
+``notify.evidence.log.append_events`` (one read of the subjects' last events, the
+documents ``record_event`` would build sent in one ``COPY`` on PostgreSQL), and one
+``UPDATE ... FROM unnest(...)`` of the chunk's decisions (on SQLite one per group of
+decisions sharing their notification: same territory and local day of the making
+available). The legal arithmetic stays in ``notify.legal.deadlines``;
+it is only memoised per group, which is all it depends on for a
 deemed notification.
 """
 
@@ -25,12 +28,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from notify.accounts.models import Holder
 from notify.db import drain
-from notify.decisions.models import Decision, DecisionState, subject_of
+from notify.decisions.models import Decision, DecisionState, deemed_candidates, subject_of
 from notify.evidence.log import NewEvent, append_events, format_instant, record_event
 from notify.evidence.models import EventTag
 from notify.legal.deadlines import Notification, Residence, appeal_deadline, notification
@@ -39,7 +42,6 @@ from notify.legal.policies import (
     DEFAULT_NOTIFICATION_POLICY,
     NotificationPolicy,
 )
-from notify.legal.routing import Channel
 from notify.legal.territories import get_territory
 
 log = logging.getLogger(__name__)
@@ -132,7 +134,7 @@ class DeemedReport:
     """The highest decision id looked at; the next chunk starts after it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # memoised: one object per group, hashed by identity
 class _Group:
     """The deemed notification shared by decisions made available on the same local day
     in the same territory, and its record for the events."""
@@ -176,11 +178,7 @@ def record_deemed_notifications(session: Session, *, now: datetime, after_id: in
     rows = session.execute(
         select(Decision.id, Decision.reference, Decision.made_available_at, Holder.territory)
         .join(Holder, Holder.id == Decision.holder_id)
-        .where(Decision.id > after_id,
-               Decision.state == DecisionState.AVAILABLE,
-               Decision.channel == Channel.ONLINE,
-               Decision.first_consulted_at.is_(None),
-               Decision.notified_at.is_(None),
+        .where(Decision.id > after_id, *deemed_candidates(),
                Decision.made_available_at <= now - EARLIEST_END)
         .order_by(Decision.id)
         .limit(limit)
@@ -199,29 +197,59 @@ def record_deemed_notifications(session: Session, *, now: datetime, after_id: in
         return report
 
     events = []
-    updates = []
+    by_group: dict[_Group, list[int]] = {}
     for row, group in due:
         # deemed_event_data, with the notification part shared by the group
         data = {"made_available_at": format_instant(row.made_available_at),
                 "consulted_before_end": False, "notification": group.record}
         events.append(NewEvent(subject=subject_of(row.reference), tag=EventTag.DEEMED_NOTIFIED,
                                actor="system", at=group.notice.at, data=data))
-        updates.append((row.id, group.notice, group.deadline))
+        by_group.setdefault(group, []).append(row.id)
     append_events(session, events)
-    _mark_notified(session, updates)
+    _mark_notified(session, by_group)
     report.notified = len(due)
     return report
 
 
-def _mark_notified(session: Session, updates: list[tuple[int, Notification, date]]) -> None:
-    """Set the notification of each decision: an executemany ``UPDATE`` by primary key
-    (pipelined by psycopg; measured as fast as one ``UPDATE ... FROM (VALUES ...)`` per
-    chunk, and portable). The rows are locked by the select."""
-    session.execute(update(Decision), [
-        {"id": id_, "state": DecisionState.NOTIFIED.value, "notified_at": notice.at,
-         "notified_on": notice.on, "notification_basis": str(notice.basis),
-         "notification_policy": notice.policy_ref, "appeal_deadline": deadline}
-        for id_, notice, deadline in updates])
+_MARK_NOTIFIED_POSTGRES = text("""
+UPDATE decisions AS d
+SET state = :state, notified_at = v.notified_at, notified_on = v.notified_on,
+    notification_basis = v.basis, notification_policy = v.policy,
+    appeal_deadline = v.deadline
+FROM unnest(CAST(:ids AS bigint[]), CAST(:at AS timestamptz[]), CAST(:on AS date[]),
+            CAST(:basis AS text[]), CAST(:policy AS text[]), CAST(:deadline AS date[]))
+     AS v(id, notified_at, notified_on, basis, policy, deadline)
+WHERE d.id = v.id
+""")
+
+
+def _mark_notified(session: Session, by_group: dict[_Group, list[int]]) -> None:
+    """Set the notification of the decisions, whose rows the select has locked.
+
+    PostgreSQL: one ``UPDATE ... FROM unnest(...)`` for the whole chunk, each column's
+    values in one array parameter. SQLite: one ``UPDATE ... WHERE id IN`` per group of
+    decisions sharing their notification."""
+    if session.get_bind().dialect.name == "postgresql":
+        columns: dict[str, list] = {k: [] for k in ("ids", "at", "on", "basis", "policy",
+                                                    "deadline")}
+        for group, ids in by_group.items():
+            notice, n = group.notice, len(ids)
+            columns["ids"] += ids
+            columns["at"] += [notice.at] * n
+            columns["on"] += [notice.on] * n
+            columns["basis"] += [str(notice.basis)] * n
+            columns["policy"] += [notice.policy_ref] * n
+            columns["deadline"] += [group.deadline] * n
+        session.execute(_MARK_NOTIFIED_POSTGRES,
+                        {"state": DecisionState.NOTIFIED.value, **columns})
+        return
+    table = Decision.__table__
+    for group, ids in by_group.items():
+        notice = group.notice
+        session.execute(update(table).where(table.c.id.in_(ids)).values(
+            state=DecisionState.NOTIFIED.value, notified_at=notice.at, notified_on=notice.on,
+            notification_basis=str(notice.basis), notification_policy=notice.policy_ref,
+            appeal_deadline=group.deadline))
 
 
 def run_deemed_notifications(db, clock, *, limit: int = CHUNK,

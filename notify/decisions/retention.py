@@ -28,11 +28,10 @@ from sqlalchemy.orm import Session
 
 from notify.accounts.models import Holder
 from notify.db import drain
-from notify.decisions.models import Decision, DecisionState
+from notify.decisions.models import Decision, purge_candidates
 from notify.evidence.log import format_instant, record_event
 from notify.evidence.models import EventTag
 from notify.legal.delays import Period, decision_retained_until
-from notify.legal.routing import Channel
 
 CHUNK = 500
 
@@ -63,10 +62,7 @@ def purge_expired(session: Session, *, now: datetime, retention: Period, after_i
     rows = session.execute(
         select(Decision, Holder.territory)
         .join(Holder, Holder.id == Decision.holder_id)
-        .where(Decision.id > after_id,
-               Decision.channel == Channel.ONLINE,
-               Decision.state == DecisionState.NOTIFIED,
-               Decision.content_purged_at.is_(None),
+        .where(Decision.id > after_id, *purge_candidates(),
                Decision.made_available_at <= now - _shortest(retention))
         .order_by(Decision.id)
         .limit(limit)

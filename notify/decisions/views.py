@@ -19,7 +19,7 @@ from notify.auth.web import requires
 from notify.bootstrap import services
 from notify.decisions import holder as ops
 from notify.decisions.letters import render_letter
-from notify.web import db_session
+from notify.web import db_session, read_only
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ def _holder():
 
 @bp.get("/decisions")
 @requires(Permission.HOLDER_SPACE)
+@read_only
 def decisions():
     return render_template("decisions/holder/list.html",
                            decisions=ops.holder_decisions(db_session(), _holder()))

@@ -1,7 +1,8 @@
 """``notify demo serve``: the web server, the scheduler and the mail catcher together.
 
-The scheduler runs in its own process (as in production); the mail catcher in a
-thread of this one. Ctrl-C stops all three.
+The web server is production's: gunicorn with the repository's gunicorn.conf.py, in a
+process of its own; the scheduler runs in its own process (as in production); the mail
+catcher in a thread of this one. Ctrl-C (or SIGTERM) stops all three.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from werkzeug.serving import run_simple
 
 from notify.demo.mailcatcher import start_catcher
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def _banner(url: str, credentials: Path | None) -> str:
@@ -52,16 +54,24 @@ def serve(app: Flask, host: str, port: int, credentials: Path | None) -> None:
     click.echo(_banner(url, credentials))
     # SIGTERM (a supervisor, `kill`) stops everything too, like Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
+    server = subprocess.Popen(server_command(host, port), env=os.environ.copy(),
+                              cwd=ROOT)
     try:
-        # Flask's app.run() refuses to run inside a `flask` CLI command; werkzeug's
-        # server is what it would use anyway.
-        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+        server.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        scheduler.send_signal(signal.SIGINT)
-        try:
-            scheduler.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            scheduler.kill()
+        for process in (server, scheduler):
+            process.send_signal(signal.SIGTERM if process is server else signal.SIGINT)
+        for process in (server, scheduler):
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
         catcher.stop()
+
+
+def server_command(host: str, port: int) -> list[str]:
+    """The production web server on ``host:port`` (gunicorn.conf.py)."""
+    return [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+            "--bind", f"{host}:{port}", "notify.wsgi:app"]

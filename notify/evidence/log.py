@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+import psycopg
+from sqlalchemy import ARRAY, String, any_, func, insert, literal, select, text
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from notify.evidence.models import Event, EventTag
@@ -51,7 +54,11 @@ def format_instant(at: datetime) -> str:
     """ISO 8601 in UTC with microseconds and a ``Z``: one spelling for every instant."""
     if at.tzinfo is None:
         raise ValueError("naive datetime in an evidence event")
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    at = at.astimezone(UTC)
+    if at.year < 1000:  # strftime does not pad such years; keep its spelling for them
+        return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # the same characters as that strftime, in a third of its time
+    return at.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def event_row(*, subject: str, seq: int, prev_hash: str | None, tag: EventTag, actor: str,
@@ -117,25 +124,28 @@ class NewEvent:
     data: Mapping[str, Any]
 
 
+SUBJECTS_PER_READ = 2000
+"""Subjects whose last events one query reads (well under SQLite's bound parameters)."""
+
+EVENT_COLUMNS = ("subject", "seq", "tag", "actor", "occurred_at", "document", "prev_hash",
+                 "hash")
+
+
 def append_events(session: Session, events: Sequence[NewEvent]) -> None:
     """Bulk ``record_event``: chain each event after its subject's last one, in order.
 
-    One query per 500 subjects reads their last ``(seq, hash)``; one executemany
-    inserts. Several events of one subject in ``events`` chain to each other. As with
-    ``record_event``, the unique ``(subject, seq)`` makes a concurrent append to the
-    same subject fail the transaction instead of forking the chain.
+    One query per 2,000 subjects reads their last ``(seq, hash)``; the rows go in with
+    ``insert_event_rows``. Several events of one subject in ``events`` chain to each
+    other. As with ``record_event``, the unique ``(subject, seq)`` makes a concurrent
+    append to the same subject fail the transaction instead of forking the chain.
     """
     if not events:
         return
     subjects = list(dict.fromkeys(e.subject for e in events))
     last: dict[str, tuple[int, str | None]] = {}
-    for start in range(0, len(subjects), 500):
-        chunk = subjects[start:start + 500]
-        newest = (select(Event.subject, func.max(Event.seq).label("seq"))
-                  .where(Event.subject.in_(chunk)).group_by(Event.subject).subquery())
+    for start in range(0, len(subjects), SUBJECTS_PER_READ):
         for subject, seq, hash_ in session.execute(
-                select(Event.subject, Event.seq, Event.hash).join(
-                    newest, (Event.subject == newest.c.subject) & (Event.seq == newest.c.seq))):
+                _last_events(session, subjects[start:start + SUBJECTS_PER_READ])):
             last[subject] = (seq, hash_)
     rows = []
     for e in events:
@@ -144,7 +154,49 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> None:
                         actor=e.actor, at=e.at, data=e.data)
         last[e.subject] = (seq + 1, row["hash"])
         rows.append(row)
-    session.execute(insert(Event), rows)
+    insert_event_rows(session, rows)
+
+
+def _last_events(session: Session, subjects: list[str]):
+    """The query of the last ``(subject, seq, hash)`` of each of ``subjects``.
+
+    PostgreSQL: ``DISTINCT ON`` over the unique (subject, seq) index, the subjects in
+    one array parameter. Elsewhere: each subject's ``max(seq)`` joined back."""
+    if session.get_bind().dialect.name == "postgresql":
+        return (select(Event.subject, Event.seq, Event.hash)
+                .where(Event.subject == any_(literal(subjects, ARRAY(String))))
+                .order_by(Event.subject, Event.seq.desc()).ext(distinct_on(Event.subject)))
+    newest = (select(Event.subject, func.max(Event.seq).label("seq"))
+              .where(Event.subject.in_(subjects)).group_by(Event.subject).subquery())
+    return select(Event.subject, Event.seq, Event.hash).join(
+        newest, (Event.subject == newest.c.subject) & (Event.seq == newest.c.seq))
+
+
+def insert_event_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows made by ``event_row`` (with their ``id`` if they have one), in order
+    (ids follow it), set-based.
+
+    PostgreSQL: one ``COPY`` in the session's transaction (about a third of the time of
+    a pipelined executemany of as many INSERTs). SQLite: the driver's executemany of one
+    prepared INSERT, in process.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(insert(Event.__table__), list(rows))
+        return
+    session.flush()  # what the ORM has pending goes first, as before any statement
+    columns = ("id", *EVENT_COLUMNS) if "id" in rows[0] else EVENT_COLUMNS
+    statement = f"COPY events ({', '.join(columns)}) FROM STDIN"
+    raw = connection.connection.driver_connection
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(tuple(row[column] for column in columns))
+    except psycopg.errors.IntegrityError as exc:
+        # a concurrent append took a (subject, seq): the same error as an INSERT's
+        raise IntegrityError(statement, None, exc) from exc
 
 
 def append_first_events(
@@ -166,8 +218,27 @@ def append_first_events(
                       data=data) for subject, data in subjects_data]
     if not rows:
         return []
-    return list(session.scalars(
-        insert(Event).returning(Event.id, sort_by_parameter_order=True), rows))
+    ids = _new_ids(session, len(rows))
+    for row, id_ in zip(rows, ids, strict=True):
+        row["id"] = id_
+    insert_event_rows(session, rows)
+    return ids
+
+
+def _new_ids(session: Session, count: int) -> list[int]:
+    """``count`` ids for new events, taken before inserting them (so that the insert
+    needs no ``RETURNING``, which SQLite can only give one row at a time in order).
+
+    PostgreSQL: the id sequence's next values. SQLite: the ids after the largest, as
+    SQLite itself would give them; the write lock is held (``BEGIN IMMEDIATE``), and a
+    writer that took one meanwhile would make the insert fail on the primary key, never
+    write elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence('events', 'id')) "
+                 "FROM generate_series(1, :n)"), {"n": count}))
+    last = session.scalar(select(func.coalesce(func.max(Event.id), 0)))
+    return list(range(last + 1, last + 1 + count))
 
 
 def events_of(session: Session, subject: str) -> list[Event]:

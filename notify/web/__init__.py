@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, g, send_from_directory
+from flask import Flask, current_app, g, request, send_from_directory
 from flask_wtf.csrf import CSRFProtect
 
 from notify.bootstrap import services
@@ -17,14 +17,31 @@ DSFR_DIST = Path(__file__).resolve().parent.parent.parent / "node_modules/@gouvf
 csrf = CSRFProtect()
 
 
+def read_only(view):
+    """Mark a view that never writes: its request's session is read-only (on SQLite it
+    does not take the write lock, so the page neither waits behind writers nor delays
+    them; a write by mistake fails). The mark survives the decorators that wrap the
+    view (``functools.wraps`` copies it), so its place among them does not matter."""
+    view.notify_read_only = True
+    return view
+
+
+def _is_read_only() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "notify_read_only", False)
+
+
 def db_session():
     """The request's session: opened on first use, rolled back and closed at teardown.
 
     Views commit it once, after the operation succeeded; whatever was not committed
-    is rolled back when the request ends.
+    is rolled back when the request ends. The views marked ``read_only`` get a
+    read-only session (the user loader's reads included).
     """
     if "db_session" not in g:
-        g.db_session = services().db.session_factory()
+        db = services().db
+        factory = db.read_session_factory if _is_read_only() else db.session_factory
+        g.db_session = factory()
     return g.db_session
 
 

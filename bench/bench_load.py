@@ -1,0 +1,252 @@
+"""Load run: holder pages and the API under concurrent clients, against a bare Flask
+"hello" under the same server, all measured in the same run.
+
+The production server (gunicorn, gunicorn.conf.py, NOTIFY_WEB_WORKERS/THREADS) serves
+on loopback, in turn: ``bench/hello.py`` (the baseline), then notify. For each target,
+``--clients`` threads of this process send requests back to back over keep-alive
+connections for ``--seconds``; the run reports throughput, p50/p99 latency and errors
+(any status but 200, or a refused deposit item). Targets:
+
+* ``hello``: ``GET /`` of the bare Flask app;
+* ``decisions``: a logged-in holder's ``GET /decisions`` (five decisions made available);
+* ``api read``: ``GET /api/v1/decisions/<reference>`` with a bearer token;
+* ``deposit``: ``POST /api/v1/decisions`` of 10 decisions (distinct references).
+
+Data: ``--holders`` holders, half with an open account, five decisions each made
+available, and 20,000 holders without decisions for the deposits (each deposited
+decision takes one), seeded before the servers start. SQLite by default (a fresh file);
+``--postgres`` uses a throwaway PostgreSQL database.
+
+Usage: ``.venv/bin/python bench/bench_load.py [--clients 10] [--seconds 5] [--postgres]``;
+the issue's two rows: ``--clients 10`` on SQLite and ``--clients 50 --postgres``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_deposit import NOW, POSTGRES, items_for, seed  # noqa: E402
+from notify import create_app  # noqa: E402
+from notify import db as database  # noqa: E402
+from notify.clock import FixedClock  # noqa: E402
+from notify.decisions import operations as ops  # noqa: E402
+from notify.decisions import tokens  # noqa: E402
+from notify.demo.serve import ROOT, server_command  # noqa: E402
+
+SECRET_KEY = "bench-load-secret-key-not-for-production-0123456789"
+USER_AGENT = "notify-bench-load"
+THROWAWAY = f"notify_load_{os.getpid()}"
+DEPOSIT_HOLDERS = 20_000
+"""Holders without decisions, one per deposited decision (a second decision of the same
+holder would chain its balance on the first and be refused)."""
+
+
+def prepare(url: str, holders: int, instance: Path) -> tuple[str, str, list[str], list[str]]:
+    """Seed; return a holder's session cookie, an API token, the references of the
+    decisions made available, and licences of holders without decisions."""
+    from flask import session as flask_session
+    from flask_login import login_user
+    from sqlalchemy import text
+
+    from notify.accounts.models import Account
+    from notify.web import LoggedIn
+
+    database.upgrade(url)
+    app = create_app({"mode": "demo", "instance_path": instance, "database_url": url,
+                      "clock": FixedClock(NOW), "base_url": "http://127.0.0.1",
+                      "secret_key": SECRET_KEY})
+    db = app.extensions["notify"].db
+    licences = seed(db, holders + DEPOSIT_HOLDERS)
+    fresh, licences = licences[holders:], licences[:holders]
+    with app.app_context(), db.unit_of_work() as uow:
+        items = [item for n in range(5) for item in items_for(f"L{n}", licences)]
+        ops.deposit(uow.session, items, depositor="load", now=NOW)
+        uow.session.execute(text("UPDATE decisions SET state = 'available', "
+                                 "made_available_at = deposited_at WHERE channel = 'online'"))
+        references = list(uow.session.scalars(text(
+            "SELECT reference FROM decisions WHERE channel = 'online' ORDER BY id")))
+        _, secret = tokens.create_token(uow.session, "load", NOW)
+        account = uow.session.scalars(
+            text("SELECT id FROM accounts ORDER BY id LIMIT 1")).one()
+        account = uow.session.get(Account, account)
+        uow.commit()
+        with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                                      headers={"User-Agent": USER_AGENT}):
+            login_user(LoggedIn(account))
+            cookie = app.session_interface.get_signing_serializer(app).dumps(
+                dict(flask_session))
+    db.engine.dispose()
+    return cookie, secret, references, fresh
+
+
+class Target:
+    def __init__(self, name: str, method: str, path, headers: dict[str, str],
+                 body=None, check=None) -> None:
+        self.name, self.method, self.path, self.headers = name, method, path, headers
+        self.body, self.check = body, check
+
+
+def load(port: int, target: Target, clients: int, seconds: float) -> dict:
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+    counter = iter(range(10**9))
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        own, own_errors = [], 0
+        while time.perf_counter() < stop:
+            n = next(counter)
+            path = target.path(n) if callable(target.path) else target.path
+            body = target.body(n) if target.body else None
+            started = time.perf_counter()
+            try:
+                connection.request(target.method, path, body=body, headers=target.headers)
+                response = connection.getresponse()
+                data = response.read()
+                ok = response.status == 200 and (target.check is None or target.check(data))
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                ok = False
+            own.append(time.perf_counter() - started)
+            own_errors += not ok
+        connection.close()
+        with lock:
+            latencies.extend(own)
+            errors[0] += own_errors
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return {"name": target.name, "requests": len(latencies), "rate": len(latencies) / elapsed,
+            "p50": q[49] * 1000, "p99": q[98] * 1000, "errors": errors[0]}
+
+
+def start_server(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    command = server_command("127.0.0.1", port)
+    command[-1] = app
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/")
+            connection.getresponse().read()
+            connection.close()
+            return server
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise SystemExit(f"{app} did not start") from None
+            time.sleep(0.2)
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(label: str, url: str, args) -> None:
+    instance = Path(tempfile.mkdtemp())
+    cookie, secret, references, licences = prepare(url, args.holders, instance)
+    env = {**os.environ, "NOTIFY_MODE": "demo", "NOTIFY_DATABASE_URL": url,
+           "NOTIFY_INSTANCE_PATH": str(instance), "NOTIFY_BASE_URL": "http://127.0.0.1",
+           "NOTIFY_SECRET_KEY": SECRET_KEY, "NOTIFY_SMTP_PORT": "1",
+           "NOTIFY_WEB_WORKERS": str(args.workers), "NOTIFY_WEB_THREADS": str(args.threads)}
+    api = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+
+    def deposit_body(n: int) -> bytes:
+        batch = items_for(f"D{n}", [licences[(10 * n + i) % len(licences)] for i in range(10)])
+        return json.dumps(batch).encode()
+
+    def accepted(data: bytes) -> bool:
+        return all(r["outcome"] == "accepted" for r in json.loads(data)["results"])
+
+    results = []
+    port = free_port()
+    server = start_server("bench.hello:app", port, env)
+    try:
+        results.append(load(port, Target("hello (bare Flask)", "GET", "/", {}), args.clients,
+                            args.seconds))
+    finally:
+        stop_server(server)
+    port = free_port()
+    server = start_server("notify.wsgi:app", port, env)
+    try:
+        holder = {"Cookie": f"notify_session={cookie}", "User-Agent": USER_AGENT}
+        for target in (
+            Target("holder GET /decisions", "GET", "/decisions", holder),
+            Target("API GET /api/v1/decisions/<ref>", "GET",
+                   lambda n: f"/api/v1/decisions/{references[n % len(references)]}", api),
+            Target("API POST /api/v1/decisions (10)", "POST", "/api/v1/decisions", api,
+                   body=deposit_body, check=accepted),
+        ):
+            results.append(load(port, target, args.clients, args.seconds))
+    finally:
+        stop_server(server)
+    hello = results[0]["rate"]
+    print(f"{label}: {args.clients} clients, {args.seconds:g} s each, gunicorn "
+          f"{args.workers} workers x {args.threads} threads")
+    for r in results:
+        print(f"  {r['name']:<36} {r['rate']:8.0f} req/s  ratio {r['rate'] / hello:5.3f}  "
+              f"p50 {r['p50']:7.1f} ms  p99 {r['p99']:7.1f} ms  errors {r['errors']}"
+              f"/{r['requests']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--holders", type=int, default=400)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args()
+    import logging
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if not args.postgres:
+        with tempfile.TemporaryDirectory() as tmp:
+            run("SQLite", f"sqlite:///{tmp}/load.db", args)
+        return
+    url = database.recreate_postgres_database(POSTGRES, THROWAWAY)
+    try:
+        run("PostgreSQL", url, args)
+    finally:
+        database.drop_postgres_database(POSTGRES, THROWAWAY)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""The scheduler's per-tick queries read their partial index, not the whole table.
+
+On PostgreSQL, with many rows that are not candidates (certified batches, batched
+events, notified and recent decisions) and sequential scans disabled so that the plan
+does not depend on the table sizes: each job runs once (finding nothing to do), the
+SELECTs it sent are captured as they went to the driver, and ``EXPLAIN`` of each must
+name the index made for it (migration 0007).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, text
+
+from notify.decisions.notification import record_deemed_notifications
+from notify.decisions.retention import purge_expired
+from notify.evidence.batches import certify_oldest, close_batch
+from notify.settings import RETENTION_PERIOD_DEFAULT
+
+SEED = """
+INSERT INTO evidence_batches (seq, prev_root, root, size, closed_at, token, gen_time,
+                              attempts, next_attempt_at)
+SELECT b, repeat('0', 64), repeat('1', 64), 2, :now, '\\x00'::bytea, :now, 1, :now
+FROM generate_series(1, 5000) AS b;
+
+INSERT INTO events (subject, seq, tag, actor, occurred_at, document, prev_hash, hash,
+                    batch_id, leaf_index)
+SELECT 'decision:P' || i, 1, 'deposited', 'api:plan', :now, '{}', NULL, md5(i::text) ||
+       md5('p' || i::text), (SELECT id FROM evidence_batches WHERE seq = 1 + i % 5000), 1
+FROM generate_series(1, 20000) AS i;
+
+INSERT INTO holders (licence_number, surname, given_names, birth_date, territory,
+                     postal_address, imported_at, updated_at)
+VALUES ('P00000000001', 'PLAN', 'Alex', DATE '1980-01-01', 'metropole', 'x', :now, :now);
+
+INSERT INTO organisations (slug, name, kind, created_at)
+VALUES ('plan', 'plan', 'points_register', now());
+
+INSERT INTO decisions (reference, holder_id, kind, decided_on, points, balance_after,
+                       probationary, restoration_basis, content_sha256, channel,
+                       routing_reason, routing_policy, deposited_at, deposited_by,
+                       organisation_id, deposit_event_id, letter_sha256, state,
+                       made_available_at,
+                       notified_at, first_consulted_at)
+SELECT 'P' || substr(e.subject, 11), (SELECT id FROM holders WHERE surname = 'PLAN'),
+       'restoration', DATE '2026-11-01', 2, 12, false, 'L223-6-1', repeat('0', 64),
+       'online', 'plan', 'plan/1', :now, 'plan',
+       (SELECT min(id) FROM organisations), e.id, repeat('0', 64),
+       CASE WHEN e.id % 2 = 0 THEN 'notified' ELSE 'available' END, :now,
+       CASE WHEN e.id % 2 = 0 THEN :now END, CASE WHEN e.id % 2 = 0 THEN :now END
+FROM events e WHERE e.subject LIKE 'decision:P%';
+
+ANALYZE evidence_batches;
+ANALYZE events;
+ANALYZE decisions
+"""
+
+
+@pytest.fixture
+def planned(db, clock):
+    """The session of a PostgreSQL database holding many non-candidate rows, and a
+    function returning the EXPLAIN of the SELECTs a job sends."""
+    if db.dialect != "postgresql":
+        pytest.skip("the plans checked are PostgreSQL's")
+    session = db.session_factory()
+    for statement in SEED.split(";"):
+        session.execute(text(statement), {"now": clock.now()})
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    connection = session.connection()
+
+    def plans(job) -> list[str]:
+        sent: list[tuple[str, object]] = []
+
+        def capture(_conn, _cursor, statement, parameters, _context, _many):
+            if statement.lstrip().upper().startswith("SELECT"):
+                sent.append((statement, parameters))
+
+        event.listen(connection, "before_cursor_execute", capture)
+        try:
+            job(session)
+        finally:
+            event.remove(connection, "before_cursor_execute", capture)
+        raw = connection.connection.driver_connection
+        explained = []
+        for statement, parameters in sent:
+            with raw.cursor() as cursor:
+                cursor.execute("EXPLAIN " + statement, parameters)
+                explained.append("\n".join(row[0] for row in cursor.fetchall()))
+        return explained
+
+    yield plans
+    session.close()
+
+
+def _uses(plans: list[str], index: str) -> bool:
+    return any(index in plan for plan in plans)
+
+
+def test_pending_events_use_their_partial_index(planned, clock):
+    plans = planned(lambda s: close_batch(s, clock.now(), max_size=1000))
+    assert _uses(plans, "ix_events_unbatched"), plans
+
+
+def test_the_oldest_uncertified_batch_uses_its_partial_index(planned, clock):
+    plans = planned(lambda s: certify_oldest(s, client=None, now=clock.now()))
+    assert _uses(plans, "ix_evidence_batches_uncertified"), plans
+
+
+def test_deemed_candidates_use_their_partial_index(planned, clock):
+    plans = planned(lambda s: record_deemed_notifications(s, now=clock.now()))
+    assert _uses(plans, "ix_decisions_deemed_candidates"), plans
+
+
+def test_purge_candidates_use_their_partial_index(planned, clock):
+    plans = planned(lambda s: purge_expired(s, now=clock.now() + timedelta(days=1),
+                                            retention=RETENTION_PERIOD_DEFAULT))
+    assert _uses(plans, "ix_decisions_purge_candidates"), plans
