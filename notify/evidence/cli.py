@@ -84,21 +84,40 @@ def evidence_status() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @with_appcontext
 def evidence_export(subject: str, output: Path) -> None:
-    """Exporte le paquet de preuves de SUBJECT (account:CPT-… ou decision:RÉFÉRENCE)."""
-    from notify.errors import DomainError
-    from notify.evidence.export import export_subject
-    from notify.evidence.tsa import chain_pem
+    """Exporte le paquet de preuves de SUBJECT (account:CPT-… ou decision:RÉFÉRENCE).
 
-    svc = services()
-    client = svc.timestamp_client
-    chain = chain_pem(client)
-    with svc.db.unit_of_work() as uow:
-        try:
-            data = export_subject(uow.session, subject, client, chain)
-        except DomainError as exc:
-            raise click.ClickException(exc.message) from exc
-    output.write_bytes(data)
-    click.echo(f"Paquet de preuves écrit dans {output} ({len(data)} octets).")
+    Certifie d'abord ce qui attend et prend au besoin un état du journal ; le paquet
+    écrit est vérifié aussitôt, et la commande échoue s'il ne tient pas.
+    """
+    from notify.decisions.audit import export_bundle
+    from notify.errors import DomainError
+    from timestamp.client import TimestampUnavailable
+
+    try:
+        export = export_bundle(services(), subject)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    except TimestampUnavailable as exc:
+        raise click.ClickException(f"autorité d'horodatage injoignable : {exc}") from exc
+    output.write_bytes(export.data)
+    if export.preparation.certified:
+        click.echo(f"{export.preparation.certified} lot(s) certifié(s) pour cet export.")
+    if export.preparation.snapshot_taken:
+        click.echo("État du journal pris et horodaté pour cet export.")
+    if export.preparation.refused:
+        click.echo(f"ANOMALIE : {export.preparation.refused}", err=True)
+    click.echo(f"Paquet de preuves écrit dans {output} ({len(export.data)} octets).")
+    if not export.report.ok:
+        _print_checks(export.report.checks)
+        raise click.ClickException("le paquet écrit ne se vérifie pas : le journal ne prouve "
+                                   "plus ce qu'il a certifié (voir ci-dessus)")
+
+
+def _print_checks(checks) -> None:
+    for check in checks:
+        mark = "OK    " if check.ok else "ÉCHEC "
+        click.echo(f"{mark}{check.label}" + (f" — {check.detail}" if check.detail else ""),
+                   err=not check.ok)
 
 
 @evidence.command("verify")
@@ -107,20 +126,35 @@ def evidence_export(subject: str, output: Path) -> None:
               help="Certificat(s) racine de confiance (PEM), obtenus par un autre canal.")
 def evidence_verify(bundle: Path, trust: Path | None) -> None:
     """Vérifie un paquet hors ligne (ni base de données ni réseau)."""
-    from notify.evidence.bundle import BundleError, verify_bundle
+    from notify.evidence.bundle import check_bundle
     from notify.evidence.tsa import load_pem_certificates
 
     anchors = load_pem_certificates(trust) if trust else None
-    try:
-        subject, events = verify_bundle(bundle.read_bytes(), anchors)
-    except BundleError as exc:
-        click.echo(f"ÉCHEC : {exc}", err=True)
-        sys.exit(1)
-    click.echo(f"Objet : {subject}")
-    for e in events:
+    report = check_bundle(bundle.read_bytes(), anchors)
+    if report.subject:
+        click.echo(f"Objet : {report.subject}")
+    for e in report.events:
         click.echo(f"  #{e.seq:<3} {e.tag:<22} enregistré {e.occurred_at}  "
                    f"certifié {e.certified_at.isoformat()} (lot {e.batch_seq})")
+    _print_checks(report.checks)
+    if not report.ok:
+        failure = report.failures[0]
+        click.echo(f"ÉCHEC : {failure.label} : {failure.detail}", err=True)
+        sys.exit(1)
     if anchors is None:
         click.echo("Attention : sans --trust, la racine utilisée est celle du paquet "
                    "lui-même ; cela prouve la cohérence, pas l'origine.")
-    click.echo(f"OK : {len(events)} événement(s) vérifié(s).")
+    click.echo(f"OK : {len(report.events)} événement(s) vérifié(s).")
+
+
+@evidence.command("check")
+@with_appcontext
+def evidence_check() -> None:
+    """Compare la table des décisions au journal et vérifie le journal lui-même."""
+    from notify.decisions.audit import run_checks
+
+    with services().db.unit_of_work() as uow:
+        checks = run_checks(uow.session)
+    _print_checks(checks)
+    if not all(c.ok for c in checks):
+        sys.exit(1)

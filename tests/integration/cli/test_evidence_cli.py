@@ -53,5 +53,6 @@ def test_without_tsa_events_wait_and_status_says_why(notify):
     notify("demo", "load")
     notify("jobs", "run-once")
     status = notify("evidence", "status").stdout
-    assert "lots en attente de jeton : 1" in status
+    # The pending events, and the first heads snapshot over them.
+    assert "lots en attente de jeton : 2" in status
     assert "notify tsa init" in status
