@@ -39,7 +39,8 @@ def _consult(reference: str, via: str):
     """The holder opens his decision: record the consultation, commit, return it."""
     session = db_session()
     shown = ops.consult(session, _holder(), reference, now=services().clock.now(), via=via,
-                        policy=services().settings.notification_policy)
+                        policy=services().settings.notification_policy,
+                        authentication=ops.BY_PASSWORD)
     session.commit()
     return shown
 

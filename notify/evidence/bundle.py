@@ -294,7 +294,9 @@ def _tokens(manifest: dict, files: dict[str, bytes], anchors, chain, report: Bun
         if not verify_inclusion(leaf_hash(bytes.fromhex(b["prev_root"])), 0, b["size"],
                                 [bytes.fromhex(p) for p in b["prev_root_proof"]],
                                 bytes.fromhex(b["root"])):
-            problem = problem or f"lot {seq} : le lien vers le lot précédent ne tient pas"
+            problem = problem or (f"lot {seq} : son arbre n'est pas celui qui a été horodaté "
+                                  "(le lien vers le lot précédent ne tient pas : un "
+                                  "événement a été retiré, ajouté ou modifié)")
     ordered = sorted(batches)
     for earlier, later in zip(ordered, ordered[1:], strict=False):
         if later == earlier + 1 and batches[later][0]["prev_root"] != batches[earlier][0]["root"]:

@@ -121,16 +121,25 @@ def export_subject(session: Session, subject: str, client: TimestampClient,
         bundle_batches.append(BundleBatch(
             seq=batch.seq, prev_root=batch.prev_root, root=batch.root, size=batch.size,
             gen_time=verified.gen_time.isoformat(), token=batch.token,
-            prev_root_proof=[p.hex() for p in tree.proof(0)]))
+            prev_root_proof=_proof(tree, 0)))
     bundle_events = [
         BundleEvent(seq=e.seq, document=e.document.encode("utf-8"), hash=e.hash,
                     batch_seq=batches[e.batch_id].seq, leaf_index=e.leaf_index,
-                    proof=[p.hex() for p in trees[e.batch_id].proof(e.leaf_index)])
+                    proof=_proof(trees[e.batch_id], e.leaf_index))
         for e in events
     ]
     return build_bundle(subject, bundle_events, bundle_batches, chain_pem, VERIFY_HINT,
                         heads=_heads_proof(session, snapshot, subject, trees[snapshot.id]),
                         territory=territory, attachments=list(attachments))
+
+
+def _proof(tree: MerkleTree, index: int) -> list[str]:
+    """The audit path of leaf ``index``; none when a removed row left the tree shorter
+    than the certified one (the bundle then fails to verify, as it should)."""
+    try:
+        return [p.hex() for p in tree.proof(index)]
+    except IndexError:
+        return []
 
 
 def _heads_proof(session: Session, snapshot: EvidenceBatch, subject: str,
@@ -146,7 +155,7 @@ def _heads_proof(session: Session, snapshot: EvidenceBatch, subject: str,
     head = ordered[index]
     return BundleHeads(
         batch_seq=snapshot.seq, leaf_index=snapshot.size - 1,
-        proof=[p.hex() for p in tree.proof(snapshot.size - 1)],
+        proof=_proof(tree, snapshot.size - 1),
         root=snapshot.heads_root, subjects=snapshot.heads_size, entry_index=index,
         entry_proof=[p.hex() for p in heads.proof(index)], count=head.count,
         head=head.last_hash)

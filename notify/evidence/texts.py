@@ -11,14 +11,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from notify.evidence.facts import Fact
+from notify.legal.policies import get_policy
 from notify.legal.territories import get_territory
-from notify.web.formatting import datetime_fr
+from notify.web.formatting import date_fr, datetime_fr
 
 ATTACHMENT_NAMES = {"decision.json": "le contenu de la décision déposée (JSON canonique)",
                     "courrier.pdf": "le courrier de la décision (PDF)"}
@@ -88,15 +89,23 @@ def _detail(fact: Fact, territory: str) -> list[str]:
         return lines
     if fact.tag == "deemed_notified":
         record = data.get("notification") or {}
-        return [f"Délai calculé selon la règle {record.get('policy')} à partir de la mise à "
-                "disposition certifiée ; dernier jour du délai : "
-                f"{record.get('on')} ; recours possible jusqu'au "
-                f"{record.get('appeal_deadline')} inclus."]
+        lines = []
+        try:
+            lines.append(f"Règle de calcul appliquée ({record['policy']}) : "
+                         f"{get_policy(record['policy']).basis}")
+            lines.append(f"Dernier jour du délai : {date_fr(date.fromisoformat(record['on']))}"
+                         " ; recours contentieux possible jusqu'au "
+                         f"{date_fr(date.fromisoformat(record['appeal_deadline']))} inclus.")
+        except (KeyError, ValueError):
+            lines.append("Règle de calcul non reconnue : voir la vérification automatique.")
+        return lines
     if fact.tag == "made_available":
         return ["Instant certifié du dépôt : le délai de quinze jours court à partir de lui."]
     if fact.tag == "deposited":
-        return [f"Empreinte SHA-256 du contenu : {data.get('content_sha256')}",
-                f"Empreinte SHA-256 du courrier PDF : {data.get('letter_sha256')}"]
+        return ["Empreinte SHA-256 du contenu déposé (fichier decision.json) :",
+                f"  {data.get('content_sha256')}",
+                "Empreinte SHA-256 du courrier (fichier courrier.pdf) :",
+                f"  {data.get('letter_sha256')}"]
     return []
 
 
@@ -123,10 +132,16 @@ def chronology(subject: str, territory: str | None, facts: Sequence[Fact],
     ]
     for fact in facts:
         lines.append(f"{fact.seq}. {_TAGS.get(fact.tag, fact.tag)}")
-        lines.append(f"   Heure légale : {_both(fact.at, shown)}")
+        if fact.tag == "deemed_notified":
+            # The delay ends at 24:00 of its last day, which is 00:00 of the next.
+            last_day = fact.at.astimezone(get_territory(shown).zone) - timedelta(days=1)
+            lines.append(f"   Heure légale : le {date_fr(last_day.date())} à 24:00, fin du "
+                         f"délai ({_utc(fact.at)})")
+        else:
+            lines.append(f"   Heure légale : le {_both(fact.at, shown)}")
         if fact.certified_at is not None:
-            lines.append(f"   Horodaté le : {_both(fact.certified_at, shown)}"
-                         f" (lot {fact.batch_seq})")
+            lines.append(f"   Horodaté : le {_both(fact.certified_at, shown)}"
+                         f", lot n° {fact.batch_seq}")
         lines += [f"   {line}" for line in _detail(fact, shown)]
         lines.append("")
     lines += ["Complétude", "----------"]
@@ -134,19 +149,18 @@ def chronology(subject: str, territory: str | None, facts: Sequence[Fact],
         lines.append("Aucun état certifié du journal n'accompagne ces événements : rien ne "
                      "prouve qu'il n'en manque pas après le dernier.")
     else:
+        counted = (f"exactement {heads.count} événements, le dernier étant le n° {heads.count}"
+                   if heads.count > 1 else "exactement un événement, le n° 1")
         lines += [
-            f"L'état du journal horodaté le {_both(heads.certified_at, shown)} (lot "
-            f"{heads.batch_seq})",
-            f"compte pour cet objet exactement {heads.count} événement(s), le dernier étant",
-            f"le n° {heads.count} ci-dessus : aucun autre événement n'avait été enregistré à",
-            "cette heure-là.",
+            f"L'état du journal horodaté le {_both(heads.certified_at, shown)}",
+            f"(lot n° {heads.batch_seq}) compte pour cet objet {counted} ci-dessus :",
+            "aucun autre événement n'avait été enregistré pour lui à cette heure-là.",
         ]
         deemed = next((f for f in facts if f.tag == "deemed_notified"), None)
         if deemed is not None and heads.certified_at >= deemed.at:
             lines += [
-                "Comme cette heure est postérieure à la fin du délai de quinze jours "
-                f"({_both(deemed.at, shown)}),",
-                "aucune consultation n'a été enregistrée avant la fin du délai.",
+                "Cette heure étant postérieure à la fin du délai de quinze jours, aucune",
+                "consultation n'avait été enregistrée avant la fin du délai.",
             ]
     lines.append("")
     return "\n".join(lines).encode("utf-8")
