@@ -21,9 +21,15 @@ from notify.accounts.models import Holder
 from notify.decisions.content import DecisionContent
 from notify.decisions.letters import LetterFacts, render_letter
 from notify.decisions.models import Decision, DecisionState
+from notify.errors import InvalidInput
 from notify.evidence.batches import check_log
 from notify.evidence.bundle import BundleReport, check_bundle
-from notify.evidence.export import Preparation, export_subject, prepare_export
+from notify.evidence.export import (
+    Preparation,
+    events_pending,
+    export_subject,
+    prepare_export,
+)
 from notify.evidence.facts import Check, fact_of, first, parse_instant, summarise
 from notify.evidence.log import canonical_json
 from notify.evidence.models import Event
@@ -138,6 +144,10 @@ def compare_with_log(session: Session) -> list[Difference]:
                                                   _shown(actual), _shown(expected)))
 
 
+class CertificationPending(InvalidInput):
+    """Events of the subject still wait for a token and the TSA did not answer."""
+
+
 @dataclass(frozen=True)
 class Export:
     """An exported bundle, what was done to make it possible, and its verification by
@@ -163,6 +173,13 @@ def export_bundle(services, subject: str) -> Export:
     preparation = prepare_export(services.db, client, services.clock, subject,
                                  max_size=settings.evidence_batch_size,
                                  not_before=inputs.not_before if inputs else None)
+    if preparation.tsa_error is not None:
+        with services.db.unit_of_work() as uow:
+            waiting = events_pending(uow.session, subject)
+        if waiting:
+            raise CertificationPending(f"{waiting} événement(s) de {subject} attendent leur "
+                               "horodatage et l'autorité d'horodatage n'a pas répondu "
+                               f"({preparation.tsa_error}) : aucun paquet n'est écrit")
     chain = chain_pem(client)
     with services.db.unit_of_work() as uow:
         data = export_subject(uow.session, subject, client, chain,

@@ -2,18 +2,25 @@
 
 Layout (every name fixed, entries in this order, written byte-for-byte reproducibly):
 
-* ``LISEZMOI.txt``: in French, what the bundle proves and how to check it by hand;
+* ``LISEZMOI.txt``: in French, what the bundle proves and how to check it by hand
+  (OpenSSL commands with ``-attime``, the root's SHA-256 fingerprint);
+* ``CHRONOLOGIE.txt``: in French, each fact, its legal time and its certification;
 * ``chain.pem``: the TSA's certificate chain (TSA first, root last);
+* ``decision.json`` and ``courrier.pdf``: a decision's content and letter, while kept;
 * ``events/<seq>.json``: each event of the subject, exactly the canonical JSON hashed;
 * ``batches/<seq>.tst``: the RFC 3161 TimeStampToken (DER) of each batch involved;
 * ``manifest.json`` (last): canonical JSON listing the events with their hash, batch,
-  leaf index and inclusion proof, the batches with their roots and genTime, and the
-  SHA-256 of every other file.
+  leaf index and inclusion proof, the batches with their roots and genTime, the
+  subject's entry in a certified heads snapshot with its proofs, and the SHA-256 of
+  every other file.
 
 The verifier rebuilds the zip from its own entries and requires the same bytes, so a
 change anywhere (a file, the zip's headers) is caught, then checks every hash, chain
-link, inclusion proof and token. This module knows no database: ``export`` gathers
-what goes in, ``verify_bundle`` needs only the bytes and trust anchors.
+link, inclusion proof and token, that the events are all the subject's up to the
+snapshot's certified time, the attachments against the deposit, the legal facts
+(``notify.evidence.facts``), and renders both texts again. ``check_bundle`` reports
+each check; ``verify_bundle`` raises on the first failure. This module knows no
+database: ``export`` gathers what goes in.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ from flask.cli import with_appcontext
 
 from notify.bootstrap import services
 
+RETRY_SECONDS = 10
+"""Between two attempts of an export waiting for the TSA (``--attendre``)."""
+
 
 @click.group()
 def tsa() -> None:
@@ -82,23 +85,33 @@ def evidence_status() -> None:
 @evidence.command("export")
 @click.argument("subject")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--attendre", "wait", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Secondes pendant lesquelles réessayer si l'autorité d'horodatage ne "
+                   "répond pas.")
 @with_appcontext
-def evidence_export(subject: str, output: Path) -> None:
+def evidence_export(subject: str, output: Path, wait: int) -> None:
     """Exporte le paquet de preuves de SUBJECT (account:CPT-… ou decision:RÉFÉRENCE).
 
     Certifie d'abord ce qui attend et prend au besoin un état du journal ; le paquet
     écrit est vérifié aussitôt, et la commande échoue s'il ne tient pas.
     """
-    from notify.decisions.audit import export_bundle
-    from notify.errors import DomainError
-    from timestamp.client import TimestampUnavailable
+    import time
 
-    try:
-        export = export_bundle(services(), subject)
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    except TimestampUnavailable as exc:
-        raise click.ClickException(f"autorité d'horodatage injoignable : {exc}") from exc
+    from notify.decisions.audit import CertificationPending, export_bundle
+    from notify.errors import DomainError
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            export = export_bundle(services(), subject)
+            break
+        except CertificationPending as exc:
+            if time.monotonic() + RETRY_SECONDS > deadline:
+                raise click.ClickException(exc.message) from exc
+            click.echo(f"{exc.message} ; nouvel essai dans {RETRY_SECONDS} s.", err=True)
+            time.sleep(RETRY_SECONDS)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
     output.write_bytes(export.data)
     if export.preparation.certified:
         click.echo(f"{export.preparation.certified} lot(s) certifié(s) pour cet export.")

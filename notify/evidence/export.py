@@ -39,6 +39,7 @@ class Preparation:
     certified: int
     snapshot_taken: bool
     refused: str | None = None
+    tsa_error: str | None = None
 
 
 def _current_head(session: Session, subject: str) -> tuple[int, str] | None:
@@ -71,16 +72,17 @@ def prepare_export(db, client: TimestampClient, clock, subject: str, *, max_size
                    not_before: datetime | None = None) -> Preparation:
     """Certify now what is pending, and take a heads snapshot if the export needs one
     (certified at once): each step commits on its own, as the job does."""
-    certified = certify_pending(db, client, clock, max_size=max_size,
-                                now_or_never=True).certified
+    report = certify_pending(db, client, clock, max_size=max_size, now_or_never=True)
+    certified, error = report.certified, report.error
     with db.unit_of_work() as uow:
         needed, refused = _snapshot_needed(uow.session, subject, not_before)
-    if needed:
+    if needed and error is None:
         report = certify_pending(db, client, clock, max_size=max_size, heads_now=True,
                                  now_or_never=True)
-        certified += report.certified
+        certified, error = certified + report.certified, report.error
         refused = report.heads_error
-    return Preparation(certified, needed and refused is None, refused)
+    return Preparation(certified, needed and refused is None and error is None, refused,
+                       error)
 
 
 def export_subject(session: Session, subject: str, client: TimestampClient,

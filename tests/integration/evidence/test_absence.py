@@ -266,3 +266,22 @@ def test_a_deemed_instant_that_is_not_the_recomputed_one_is_refused(app, session
     assert failed(report) == {"legal.deemed_instant"}
     [check] = report.failures
     assert "recalculé '2026-12-05T23:00:00.000000Z'" in check.detail
+
+
+def test_export_certifies_on_demand_and_says_why_when_the_tsa_is_down(
+        app, session, clock, decision, tsa_files, free_port):
+    from dataclasses import replace
+
+    from notify.decisions.audit import CertificationPending
+    from timestamp.client import RemoteClient
+
+    consult(app, session, clock, decision)  # not certified yet: the export certifies it
+    assert export(app).preparation.certified >= 1
+    clock.advance(timedelta(days=1))
+    holder_ops.consult(session, decision.account.holder, "D-1", now=clock.now(), via="page")
+    session.commit()
+    down = RemoteClient(f"http://127.0.0.1:{free_port()}/tsa", [tsa_files.root], retries=0,
+                        timeout=2)
+    services = replace(app.extensions["notify"], timestamp_client=down)
+    with pytest.raises(CertificationPending, match="attendent leur horodatage"):
+        export_bundle(services, "decision:D-1")
