@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notify.accounts.models import Holder
+from notify.accounts.models import Account, Holder
 from notify.decisions.content import DecisionContent
 from notify.decisions.letters import LetterFacts, render_letter
 from notify.decisions.models import Decision, DecisionState
@@ -35,6 +35,7 @@ from notify.evidence.log import canonical_json
 from notify.evidence.models import Event
 from notify.evidence.tsa import chain_pem
 from notify.legal.routing import Channel
+from notify.legal.territories import DEFAULT_TERRITORY
 
 CHUNK = 500
 
@@ -50,13 +51,21 @@ class BundleInputs:
     not_before: datetime | None
 
 
-def bundle_inputs(session: Session, reference: str) -> BundleInputs | None:
-    """``None`` when no decision has this reference."""
+def bundle_inputs(session: Session, subject: str) -> BundleInputs:
+    """For a decision (``decision:<ref>``) or an account (``account:<ref>``, which has
+    no attachment); an unknown subject gets the metropolitan legal time and nothing else
+    (its export then says that it has no event)."""
+    kind, _, reference = subject.partition(":")
+    if kind == "account":
+        territory = session.scalar(select(Holder.territory).join(
+            Account, Account.holder_id == Holder.id).where(Account.reference == reference))
+        return BundleInputs(territory or str(DEFAULT_TERRITORY), [], None)
     row = session.execute(select(Decision, Holder.licence_number, Holder.territory)
                           .join(Holder, Holder.id == Decision.holder_id)
-                          .where(Decision.reference == reference)).first()
+                          .where(Decision.reference == reference)).first() \
+        if kind == "decision" else None
     if row is None:
-        return None
+        return BundleInputs(str(DEFAULT_TERRITORY), [], None)
     decision, licence_number, territory = row
     attachments = []
     if decision.content_purged_at is None:
@@ -166,13 +175,11 @@ def export_bundle(services, subject: str) -> Export:
     subject, TSA unreachable)."""
     settings = services.settings
     client = services.timestamp_client
-    inputs = None
-    if subject.startswith("decision:"):
-        with services.db.unit_of_work() as uow:
-            inputs = bundle_inputs(uow.session, subject.removeprefix("decision:"))
+    with services.db.unit_of_work() as uow:
+        inputs = bundle_inputs(uow.session, subject)
     preparation = prepare_export(services.db, client, services.clock, subject,
                                  max_size=settings.evidence_batch_size,
-                                 not_before=inputs.not_before if inputs else None)
+                                 not_before=inputs.not_before)
     if preparation.tsa_error is not None:
         with services.db.unit_of_work() as uow:
             waiting = events_pending(uow.session, subject)
@@ -183,8 +190,7 @@ def export_bundle(services, subject: str) -> Export:
     chain = chain_pem(client)
     with services.db.unit_of_work() as uow:
         data = export_subject(uow.session, subject, client, chain,
-                              territory=inputs.territory if inputs else None,
-                              attachments=inputs.attachments if inputs else [])
+                              territory=inputs.territory, attachments=inputs.attachments)
     return Export(data, preparation, check_bundle(data, client.trust_anchors))
 
 

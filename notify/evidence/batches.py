@@ -21,6 +21,7 @@ whose events are in this batch or an earlier one.
 from __future__ import annotations
 
 import logging
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -166,6 +167,11 @@ def heads_due(session: Session, now: datetime, every: timedelta) -> bool:
     return session.scalar(newer.limit(1)) is not None
 
 
+_heads_refused_at: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""When this process last refused a snapshot, per database: a refused snapshot is tried
+again only after ``heads_every`` (each try reads the whole log twice)."""
+
+
 @dataclass
 class CertifyReport:
     closed: int = 0
@@ -229,7 +235,9 @@ def certify_pending(db, client: TimestampClient, clock, *, max_size: int,
         if batch is None:
             break
         report.closed += 1
-    if heads_now or heads_every is not None:
+    refused_at = _heads_refused_at.get(db)
+    if heads_now or (heads_every is not None and (
+            refused_at is None or refused_at + heads_every <= clock.now())):
         with db.unit_of_work() as uow:
             try:
                 if heads_now or heads_due(uow.session, clock.now(), heads_every):
@@ -240,6 +248,8 @@ def certify_pending(db, client: TimestampClient, clock, *, max_size: int,
                 pass  # another process took the chain at the same moment
             except HeadsMismatch as exc:  # rolled back; the events are still certified
                 report.heads_error = str(exc)
+                if not heads_now:
+                    _heads_refused_at[db] = clock.now()
                 log.error("evidence heads snapshot refused: %s", exc)
     for _ in range(max_batches):
         with db.unit_of_work() as uow:

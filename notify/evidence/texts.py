@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from notify.evidence.facts import Fact
 from notify.legal.policies import get_policy
-from notify.legal.territories import get_territory
+from notify.legal.territories import DEFAULT_TERRITORY, get_territory
 from notify.web.formatting import date_fr, datetime_fr
 
 ATTACHMENT_NAMES = {"decision.json": "le contenu de la décision déposée (JSON canonique)",
@@ -113,16 +113,15 @@ def chronology(subject: str, territory: str | None, facts: Sequence[Fact],
                heads: HeadsStatement | None) -> bytes:
     """CHRONOLOGIE.txt: each fact, its legal time (holder's zone and UTC), its
     certification; then what the certified state of the log says about absence."""
-    zone = get_territory(territory) if territory else None
-    name = zone.tz_name if zone else "UTC"
-    shown = str(zone) if zone else "metropole"
+    zone = get_territory(territory or DEFAULT_TERRITORY)
+    shown = str(zone)
     lines = [
         "CHRONOLOGIE",
         "===========",
         "",
         f"Objet : {subject}",
-        f"Heure légale : {name}" + (f" ({zone.label})" if zone else "")
-        + " ; entre parenthèses, la même heure en temps universel (UTC).",
+        f"Heure légale : celle du territoire du titulaire, {zone.label} ({zone.tz_name}) ;",
+        "entre parenthèses, la même heure en temps universel (UTC).",
         "",
         "Chaque fait porte deux heures : celle à laquelle le service l'a enregistré (heure",
         "légale du fait), et celle à laquelle il a été horodaté par le dispositif",
@@ -253,8 +252,8 @@ def readme(subject: str, tokens: Sequence[TokenLine], chain_pem: bytes, verify_h
         "modifiée depuis ; et qu'à l'heure certifiée de l'état du journal, l'objet n'avait",
         "pas d'autre événement que ceux du paquet (en particulier, pour une notification",
         "réputée acquise, aucune consultation enregistrée avant la fin du délai).",
-        "Il ne prouve pas qu'un fait s'est produit sans que le service l'enregistre, ni",
-        "la véracité du contenu d'un événement au-delà de ce qu'il déclare.",
+        "Il ne peut pas révéler un fait que le service n'aurait jamais enregistré, ni",
+        "garantir la véracité du contenu d'un événement au-delà de ce qu'il déclare.",
         "",
     ]
     return "\n".join(lines).encode("utf-8")

@@ -285,3 +285,21 @@ def test_export_certifies_on_demand_and_says_why_when_the_tsa_is_down(
     services = replace(app.extensions["notify"], timestamp_client=down)
     with pytest.raises(CertificationPending, match="attendent leur horodatage"):
         export_bundle(services, "decision:D-1")
+
+
+def test_the_job_refuses_a_snapshot_over_a_tampered_log(app, session, clock, decision):
+    consult(app, session, clock, decision)
+    assert export(app).report.ok
+    session.execute(delete(Event).where(Event.subject == decision.subject,
+                                        Event.tag == "first_consultation"))
+    session.commit()
+    clock.advance(timedelta(days=1))
+    holder_ops.consult(session, decision.account.holder, "D-1", now=clock.now(), via="page")
+    session.commit()
+    job = next(j for j in JOBS if j.name == "certify_evidence")
+    refused = run_job(app, job)
+    assert refused.certified == 1 and "supprimé ou modifié" in refused.heads_error
+    clock.advance(timedelta(seconds=2))  # not tried again at every run
+    assert run_job(app, job).heads_error is None
+    clock.advance(timedelta(hours=1))
+    assert run_job(app, job).heads_error
