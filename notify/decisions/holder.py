@@ -247,7 +247,10 @@ def _first_consultation(session: Session, decision: Decision, holder: Holder,
     ends = deemed_notification_at(decision.made_available_at, territory, policy=policy)
     if decision.notified_at is None and at >= ends:
         record_deemed_notification(session, decision, territory, policy)
-    data = {"via": via, "account": holder.account.reference,
+    # A holder opens his decisions in his account's session; a holder row without an
+    # account (imported, never registered) records none rather than fail.
+    account = holder.account.reference if holder.account is not None else None
+    data = {"via": via, "account": account,
             "authentication": authentication, "within_delay": at < ends,
             "delay_ends_at": format_instant(ends), "notification": None}
     if decision.notified_at is None:
