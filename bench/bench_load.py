@@ -41,9 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.bench_deposit import NOW, POSTGRES, items_for, seed  # noqa: E402
 from notify import create_app  # noqa: E402
 from notify import db as database  # noqa: E402
+from notify.auth import api_clients  # noqa: E402
 from notify.clock import FixedClock  # noqa: E402
 from notify.decisions import operations as ops  # noqa: E402
-from notify.decisions import tokens  # noqa: E402
 from notify.demo.serve import ROOT, server_command  # noqa: E402
 
 SECRET_KEY = "bench-load-secret-key-not-for-production-0123456789"
@@ -62,7 +62,7 @@ def prepare(url: str, holders: int, instance: Path) -> tuple[str, str, list[str]
     from sqlalchemy import text
 
     from notify.accounts.models import Account
-    from notify.web import LoggedIn
+    from notify.auth.principals import HolderPrincipal
 
     database.upgrade(url)
     app = create_app({"mode": "demo", "instance_path": instance, "database_url": url,
@@ -73,19 +73,23 @@ def prepare(url: str, holders: int, instance: Path) -> tuple[str, str, list[str]
     fresh, licences = licences[holders:], licences[:holders]
     with app.app_context(), db.unit_of_work() as uow:
         items = [item for n in range(5) for item in items_for(f"L{n}", licences)]
-        ops.deposit(uow.session, items, depositor="load", now=NOW)
+        organisation = api_clients.create_organisation(uow.session, "load", "Banc de charge",
+                                                       "points_register", NOW)
+        ops.deposit(uow.session, items, depositor="load", organisation_id=organisation.id,
+                    now=NOW)
         uow.session.execute(text("UPDATE decisions SET state = 'available', "
                                  "made_available_at = deposited_at WHERE channel = 'online'"))
         references = list(uow.session.scalars(text(
             "SELECT reference FROM decisions WHERE channel = 'online' ORDER BY id")))
-        _, secret = tokens.create_token(uow.session, "load", NOW)
+        _, secret = api_clients.create_client(uow.session, "load", "load",
+                                              ["decisions:deposit", "decisions:read"], NOW)
         account = uow.session.scalars(
             text("SELECT id FROM accounts ORDER BY id LIMIT 1")).one()
         account = uow.session.get(Account, account)
         uow.commit()
         with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"},
                                       headers={"User-Agent": USER_AGENT}):
-            login_user(LoggedIn(account))
+            login_user(HolderPrincipal(account))
             cookie = app.session_interface.get_signing_serializer(app).dumps(
                 dict(flask_session))
     db.engine.dispose()

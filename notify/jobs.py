@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import Flask
 
@@ -19,6 +20,7 @@ from notify.accounts.operations import (
 )
 from notify.auth.throttle import LoginLimits, forget_login_failures
 from notify.bootstrap import Services
+from notify.decisions.audit import run_checks
 from notify.decisions.notification import run_deemed_notifications
 from notify.decisions.operations import make_available
 from notify.decisions.retention import run_purge
@@ -41,8 +43,19 @@ class Job:
 
 
 def _certify_evidence(services: Services):
+    s = services.settings
     return certify_pending(services.db, services.timestamp_client, services.clock,
-                           max_size=services.settings.evidence_batch_size)
+                           max_size=s.evidence_batch_size,
+                           heads_every=timedelta(seconds=s.evidence_heads_seconds))
+
+
+def _check_evidence(services: Services):
+    with services.db.unit_of_work() as uow:
+        checks = run_checks(uow.session)
+    for check in checks:
+        if not check.ok:
+            log.error("evidence check failed: %s: %s", check.name, check.detail)
+    return {check.name: check.ok for check in checks}
 
 
 def _send_outbox(services: Services):
@@ -101,6 +114,9 @@ JOBS: tuple[Job, ...] = (
         600, _forget_login_failures),
     Job("purge_decisions", "supprime le contenu des décisions au terme de leur conservation",
         3600, _purge_decisions),
+    Job("check_evidence",
+        "compare la table des décisions au journal des preuves et vérifie le journal",
+        86400, _check_evidence),
 )
 
 

@@ -89,6 +89,7 @@ class Settings:
     tsa_key_passphrase: str | None = field(repr=False)
     evidence_batch_seconds: float
     evidence_batch_size: int
+    evidence_heads_seconds: float
     notification_policy: NotificationPolicy
     routing_policy: RoutingPolicy
     web_workers: int
@@ -346,6 +347,7 @@ def load_settings(
         tsa_key_passphrase=read.text("tsa_key_passphrase"),
         evidence_batch_seconds=read.number("evidence_batch_seconds", 2.0),
         evidence_batch_size=read.integer("evidence_batch_size", 10_000, minimum=1),
+        evidence_heads_seconds=read.number("evidence_heads_seconds", 3600.0),
         notification_policy=read.policy("notification_policy", NotificationPolicy,
                                         DEFAULT_NOTIFICATION_POLICY),
         routing_policy=read.policy("routing_policy", RoutingPolicy, DEFAULT_ROUTING_POLICY),

@@ -26,7 +26,7 @@ from notify.auth.devices import remember_device, trusted_devices
 from notify.auth.permissions import Permission
 from notify.auth.principals import HolderPrincipal
 from notify.auth.throttle import LoginLimits
-from notify.auth.web import AUTH_AT_KEY, requires, sign_in
+from notify.auth.web import AUTH_AT_KEY, AuthMethod, requires, sign_in
 from notify.bootstrap import services
 from notify.decisions.holder import overview as decisions_overview
 from notify.errors import DomainError, TooManyAttempts
@@ -63,10 +63,10 @@ def recent_login_required(view):
     return wrapper
 
 
-def start_session(account) -> None:
+def start_session(account, method: AuthMethod = AuthMethod.PASSWORD) -> None:
     """Open a holder's login session (password, or FranceConnect once linked): it counts
     as a recent authentication for the sensitive changes."""
-    sign_in(HolderPrincipal(account))
+    sign_in(HolderPrincipal(account), method)
 
 
 # --- registration -------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import wraps
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
@@ -36,6 +37,14 @@ Loader = Callable[[int, int], Principal | None]
 
 AUTH_AT_KEY = "auth_at"
 SEEN_AT_KEY = "seen_at"
+AUTH_METHOD_KEY = "auth_method"
+
+
+class AuthMethod(StrEnum):
+    """How a session was authenticated; recorded with a holder's first consultation."""
+
+    PASSWORD = "password"
+    FRANCECONNECT = "franceconnect"
 
 REFUSALS = {
     PrincipalKind.HOLDER: "Cette page est réservée aux titulaires connectés à leur compte.",
@@ -66,13 +75,19 @@ def _now() -> datetime:
     return services().clock.now()
 
 
-def sign_in(principal: Principal) -> None:
+def sign_in(principal: Principal, method: AuthMethod = AuthMethod.PASSWORD) -> None:
     """Open a fresh session for ``principal`` (the previous one, of any kind, ends)."""
     session.clear()
     login_user(principal, remember=False)
     now = _now().isoformat()
     session[AUTH_AT_KEY] = now
     session[SEEN_AT_KEY] = now
+    session[AUTH_METHOD_KEY] = str(method)
+
+
+def session_auth_method() -> AuthMethod:
+    """How the current session was authenticated."""
+    return AuthMethod(session.get(AUTH_METHOD_KEY, AuthMethod.PASSWORD))
 
 
 def _staff_session_expired(now: datetime) -> bool:

@@ -87,6 +87,21 @@ class DecisionContent:
             document["restoration_basis"] = str(self.restoration_basis)
         return document
 
+    @classmethod
+    def of(cls, decision, licence_number: str) -> DecisionContent:
+        """From a stored ``Decision`` whose content has not been purged."""
+        offence = None
+        if decision.offence_date is not None:
+            offence = Offence(decision.offence_date, decision.offence_place,
+                              decision.offence_description,
+                              OffenceClass(decision.offence_class))
+        return cls(reference=decision.reference, licence_number=licence_number,
+                   kind=DecisionKind(decision.kind), points=decision.points,
+                   balance_after=decision.balance_after, decided_on=decision.decided_on,
+                   probationary=decision.probationary, offence=offence,
+                   restoration_basis=(RestorationBasis(decision.restoration_basis)
+                                      if decision.restoration_basis else None))
+
     @property
     def sha256(self) -> str:
         return hashlib.sha256(canonical_json(self.canonical())).hexdigest()

@@ -57,6 +57,9 @@ from notify.web.formatting import date_fr, datetime_fr
 
 VIA_PAGE = "page"
 VIA_PDF = "pdf"
+BY_PASSWORD = "password"
+"""The default way a holder's session was authenticated (``notify.auth.web.AuthMethod``
+names them all), recorded with his first consultation."""
 RETRIES = 3
 """Attempts at appending to a decision's chain when another process appended at the same
 moment (the outbox's ``alert_sent`` does not lock the decision): the unique (subject,
@@ -189,10 +192,12 @@ def letter_parts(decision: Decision, holder: Holder) -> list[tuple[str, str]]:
 
 
 def consult(session: Session, holder: Holder, reference: str, *, now: datetime,
-            via: str, policy: NotificationPolicy = DEFAULT_NOTIFICATION_POLICY
-            ) -> HolderDecision:
+            via: str, policy: NotificationPolicy = DEFAULT_NOTIFICATION_POLICY,
+            authentication: str = BY_PASSWORD) -> HolderDecision:
     """The holder opens one of his decisions (``via`` ``page`` or ``pdf``): record the
-    consultation (flushes; the caller commits) and return the decision to show.
+    consultation (flushes; the caller commits) and return the decision to show. The
+    first consultation records the account, how its session was authenticated and
+    through which page (HTML or PDF).
 
     ``NotFound`` for a reference that is not one of his visible decisions.
     """
@@ -200,7 +205,8 @@ def consult(session: Session, holder: Holder, reference: str, *, now: datetime,
         decision = _locked(session, holder.id, reference)
         try:
             with session.begin_nested():
-                _record_consultation(session, decision, holder.territory, now, via, policy)
+                _record_consultation(session, decision, holder, now, via, policy,
+                                     authentication)
         except IntegrityError:
             if attempt == RETRIES:
                 raise
@@ -220,26 +226,33 @@ def _locked(session: Session, holder_id: int, reference: str) -> Decision:
     return decision
 
 
-def _record_consultation(session: Session, decision: Decision, territory: str,
-                         now: datetime, via: str, policy: NotificationPolicy) -> None:
+def _record_consultation(session: Session, decision: Decision, holder: Holder,
+                         now: datetime, via: str, policy: NotificationPolicy,
+                         authentication: str) -> None:
     if decision.content_purged_at is not None:
         return
     if decision.first_consulted_at is None:
-        _first_consultation(session, decision, territory, now, via, policy)
+        _first_consultation(session, decision, holder, now, via, policy, authentication)
     else:
-        _later_consultation(session, decision, territory, now, via)
+        _later_consultation(session, decision, holder.territory, now, via)
 
 
-def _first_consultation(session: Session, decision: Decision, territory: str,
-                        now: datetime, via: str, policy: NotificationPolicy) -> None:
+def _first_consultation(session: Session, decision: Decision, holder: Holder,
+                        now: datetime, via: str, policy: NotificationPolicy,
+                        authentication: str) -> None:
+    territory = holder.territory
     # The making available is the TSA's genTime; a server clock lagging behind it must
     # not date a consultation before the decision existed for the holder.
     at = max(now, decision.made_available_at)
     ends = deemed_notification_at(decision.made_available_at, territory, policy=policy)
     if decision.notified_at is None and at >= ends:
         record_deemed_notification(session, decision, territory, policy)
-    data = {"via": via, "within_delay": at < ends, "delay_ends_at": format_instant(ends),
-            "notification": None}
+    # A holder opens his decisions in his account's session; a holder row without an
+    # account (imported, never registered) records none rather than fail.
+    account = holder.account.reference if holder.account is not None else None
+    data = {"via": via, "account": account,
+            "authentication": authentication, "within_delay": at < ends,
+            "delay_ends_at": format_instant(ends), "notification": None}
     if decision.notified_at is None:
         notice = notification(decision.made_available_at, at, territory, policy=policy)
         deadline = appeal_deadline_for(notice.on, territory)

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, render_template
 from flask_login import current_user
 
 from notify.auth.permissions import Permission
-from notify.auth.web import requires
+from notify.auth.web import requires, session_auth_method
 from notify.bootstrap import services
 from notify.decisions import holder as ops
 from notify.decisions.letters import render_letter
@@ -42,7 +42,8 @@ def _consult(reference: str, via: str):
     """The holder opens his decision: record the consultation, commit, return it."""
     session = db_session()
     shown = ops.consult(session, _holder(), reference, now=services().clock.now(), via=via,
-                        policy=services().settings.notification_policy)
+                        policy=services().settings.notification_policy,
+                        authentication=str(session_auth_method()))
     session.commit()
     return shown
 

@@ -10,6 +10,9 @@ from flask.cli import with_appcontext
 
 from notify.bootstrap import services
 
+RETRY_SECONDS = 10
+"""Between two attempts of an export waiting for the TSA (``--attendre``)."""
+
 
 @click.group()
 def tsa() -> None:
@@ -82,23 +85,52 @@ def evidence_status() -> None:
 @evidence.command("export")
 @click.argument("subject")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--attendre", "wait", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Secondes pendant lesquelles réessayer si l'autorité d'horodatage ne "
+                   "répond pas.")
 @with_appcontext
-def evidence_export(subject: str, output: Path) -> None:
-    """Exporte le paquet de preuves de SUBJECT (account:CPT-… ou decision:RÉFÉRENCE)."""
-    from notify.errors import DomainError
-    from notify.evidence.export import export_subject
-    from notify.evidence.tsa import chain_pem
+def evidence_export(subject: str, output: Path, wait: int) -> None:
+    """Exporte le paquet de preuves de SUBJECT (account:CPT-… ou decision:RÉFÉRENCE).
 
-    svc = services()
-    client = svc.timestamp_client
-    chain = chain_pem(client)
-    with svc.db.unit_of_work() as uow:
+    Certifie d'abord ce qui attend et prend au besoin un état du journal ; le paquet
+    écrit est vérifié aussitôt, et la commande échoue s'il ne tient pas.
+    """
+    import time
+
+    from notify.decisions.audit import CertificationPending, export_bundle
+    from notify.errors import DomainError
+
+    deadline = time.monotonic() + wait
+    while True:
         try:
-            data = export_subject(uow.session, subject, client, chain)
+            export = export_bundle(services(), subject)
+            break
+        except CertificationPending as exc:
+            if time.monotonic() + RETRY_SECONDS > deadline:
+                raise click.ClickException(exc.message) from exc
+            click.echo(f"{exc.message} ; nouvel essai dans {RETRY_SECONDS} s.", err=True)
+            time.sleep(RETRY_SECONDS)
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
-    output.write_bytes(data)
-    click.echo(f"Paquet de preuves écrit dans {output} ({len(data)} octets).")
+    output.write_bytes(export.data)
+    if export.preparation.certified:
+        click.echo(f"{export.preparation.certified} lot(s) certifié(s) pour cet export.")
+    if export.preparation.snapshot_taken:
+        click.echo("État du journal pris et horodaté pour cet export.")
+    if export.preparation.refused:
+        click.echo(f"ANOMALIE : {export.preparation.refused}", err=True)
+    click.echo(f"Paquet de preuves écrit dans {output} ({len(export.data)} octets).")
+    if not export.report.ok:
+        _print_checks(export.report.checks)
+        raise click.ClickException("le paquet écrit ne se vérifie pas : le journal ne prouve "
+                                   "plus ce qu'il a certifié (voir ci-dessus)")
+
+
+def _print_checks(checks) -> None:
+    for check in checks:
+        mark = "OK    " if check.ok else "ÉCHEC "
+        click.echo(f"{mark}{check.label}" + (f" — {check.detail}" if check.detail else ""),
+                   err=not check.ok)
 
 
 @evidence.command("verify")
@@ -107,20 +139,35 @@ def evidence_export(subject: str, output: Path) -> None:
               help="Certificat(s) racine de confiance (PEM), obtenus par un autre canal.")
 def evidence_verify(bundle: Path, trust: Path | None) -> None:
     """Vérifie un paquet hors ligne (ni base de données ni réseau)."""
-    from notify.evidence.bundle import BundleError, verify_bundle
+    from notify.evidence.bundle import check_bundle
     from notify.evidence.tsa import load_pem_certificates
 
     anchors = load_pem_certificates(trust) if trust else None
-    try:
-        subject, events = verify_bundle(bundle.read_bytes(), anchors)
-    except BundleError as exc:
-        click.echo(f"ÉCHEC : {exc}", err=True)
-        sys.exit(1)
-    click.echo(f"Objet : {subject}")
-    for e in events:
+    report = check_bundle(bundle.read_bytes(), anchors)
+    if report.subject:
+        click.echo(f"Objet : {report.subject}")
+    for e in report.events:
         click.echo(f"  #{e.seq:<3} {e.tag:<22} enregistré {e.occurred_at}  "
                    f"certifié {e.certified_at.isoformat()} (lot {e.batch_seq})")
+    _print_checks(report.checks)
+    if not report.ok:
+        failure = report.failures[0]
+        click.echo(f"ÉCHEC : {failure.label} : {failure.detail}", err=True)
+        sys.exit(1)
     if anchors is None:
         click.echo("Attention : sans --trust, la racine utilisée est celle du paquet "
                    "lui-même ; cela prouve la cohérence, pas l'origine.")
-    click.echo(f"OK : {len(events)} événement(s) vérifié(s).")
+    click.echo(f"OK : {len(report.events)} événement(s) vérifié(s).")
+
+
+@evidence.command("check")
+@with_appcontext
+def evidence_check() -> None:
+    """Compare la table des décisions au journal et vérifie le journal lui-même."""
+    from notify.decisions.audit import run_checks
+
+    with services().db.unit_of_work() as uow:
+        checks = run_checks(uow.session)
+    _print_checks(checks)
+    if not all(c.ok for c in checks):
+        sys.exit(1)

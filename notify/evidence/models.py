@@ -82,6 +82,11 @@ class EvidenceBatch(Base):
     the events' hashes in id order, so batches form a chain. ``token`` is the DER
     TimeStampToken over ``root``; while it is missing the batch is pending and the
     certifying job retries it, oldest first, with backoff.
+
+    A batch may also carry a heads snapshot (``heads_root``): its last leaf is then the
+    SHA-256 of the snapshot document (``notify.evidence.heads``), which commits to the
+    head (event count and last hash) of every subject with events in this batch or an
+    earlier one. It is what proves that a subject had no other event at that time.
     """
 
     __tablename__ = "evidence_batches"
@@ -103,3 +108,5 @@ class EvidenceBatch(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
+    heads_root: Mapped[str | None] = mapped_column(String(64))
+    heads_size: Mapped[int | None]

@@ -19,6 +19,7 @@ from notify.accounts.views import (
     recent_login_required,
     start_session,
 )
+from notify.auth.web import AuthMethod
 from notify.bootstrap import services
 from notify.errors import DomainError, NotAllowed, NotFound
 from notify.franceconnect import operations as ops
@@ -137,7 +138,7 @@ def _signed_in(authentication: Authentication):
         return render_template("franceconnect/unknown.html")
     except NotAllowed as error:
         return _refused("Connexion impossible", error.message, 403)
-    start_session(account)
+    start_session(account, AuthMethod.FRANCECONNECT)
     session[ID_TOKEN_KEY] = authentication.id_token
     return redirect(url_for("accounts.account"))
 

@@ -19,13 +19,12 @@ from sqlalchemy import func, select
 from notify import create_app
 from notify.auth import api_clients
 from notify.cli import jobs as jobs_command
+from notify.decisions.audit import export_bundle
 from notify.decisions.operations import make_available
 from notify.decisions.testing import restoration, withdrawal
 from notify.evidence.bundle import verify_bundle
-from notify.evidence.export import export_subject
 from notify.evidence.log import events_of
 from notify.evidence.models import Event
-from notify.evidence.tsa import chain_pem
 from notify.jobs import JOBS, run_job
 from notify.mail.models import OutboxMessage
 from tests.conftest import depositor_id
@@ -139,7 +138,6 @@ def test_deposit_alert_consultation_deemed_notification_bundles(
     run_all_jobs(app)
 
     # Both bundles verify offline against the TSA's root only.
-    chain = chain_pem(timestamp_client)
     expected = {
         "decision:SNPC-2026-000123": ["deposited", "made_available", "alert_sent",
                                       "first_consultation"],
@@ -147,7 +145,7 @@ def test_deposit_alert_consultation_deemed_notification_bundles(
                                       "deemed_notified", "first_consultation"],
     }
     for subject, tags in expected.items():
-        bundle = export_subject(session, subject, timestamp_client, chain)
+        bundle = export_bundle(app.extensions["notify"], subject).data
         verified_subject, events = verify_bundle(bundle, trust_anchors=[tsa_files.root])
         assert verified_subject == subject
         assert [e.tag for e in events] == tags
@@ -261,8 +259,7 @@ def test_tsa_down_then_smtp_down_nothing_lost_nothing_twice(outage_app, session,
     subject = f"decision:{reference}"
     assert [e.tag for e in events_of(session, subject)] == ["deposited", "made_available",
                                                             "alert_sent"]
-    bundle = export_subject(session, subject, app.extensions["notify"].timestamp_client,
-                            chain_pem(app.extensions["notify"].timestamp_client))
+    bundle = export_bundle(app.extensions["notify"], subject).data
     assert verify_bundle(bundle, trust_anchors=[tsa_files.root])[0] == subject
 
 

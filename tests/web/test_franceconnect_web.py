@@ -141,6 +141,9 @@ def test_link_then_sign_in_then_logout_at_the_provider(browser, oidc_provider, o
     response = sign_in_with_franceconnect(browser, oidc_provider, sub)
     assert response.status_code == 302 and response.headers["Location"].endswith("/compte")
     assert signed_in(browser.client)
+    # A first consultation in this session will record how it was authenticated.
+    with browser.client.session_transaction() as cookie:
+        assert cookie["auth_method"] == "franceconnect"
 
     # Logging out of a FranceConnect session logs out at the provider too.
     page = text(browser.get("/compte"))

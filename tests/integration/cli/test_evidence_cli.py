@@ -35,6 +35,25 @@ def test_account_bundle_verifies_offline_against_the_published_chain(notify, tmp
     assert "account_opened" in result.stdout
     assert "OK : 4 événement(s) vérifié(s)." in result.stdout
 
+    # A decision: exported at once (certified and snapshotted on demand), with its
+    # letter, verified offline; then a date edited in the table is reported by check.
+    assert "OK    La table des décisions dit ce que dit le journal" in notify(
+        "evidence", "check").stdout
+    with sqlite3.connect(tmp_path / "instance" / "notify.db") as db:
+        decision = db.execute("SELECT reference FROM decisions WHERE made_available_at "
+                              "IS NOT NULL ORDER BY id LIMIT 1").fetchone()[0]
+    paquet = tmp_path / "decision.zip"
+    notify("evidence", "export", f"decision:{decision}", "-o", str(paquet))
+    result = notify("evidence", "verify", str(paquet), "--trust", str(tmp_path / "root.pem"),
+                    extra_env=offline)
+    assert "OK    Les événements sont tous ceux de l'objet" in result.stdout
+    assert "OK    La décision et son courrier sont ceux" in result.stdout
+    with sqlite3.connect(tmp_path / "instance" / "notify.db") as db:
+        db.execute("UPDATE decisions SET made_available_at = '2026-01-01 00:00:00.000000' "
+                   "WHERE reference = ?", (decision,))
+    result = notify("evidence", "check", expect=1)
+    assert f"{decision} : made_available_at vaut 2026-01-01T00:00:00+00:00" in result.stderr
+
     data = bytearray(bundle.read_bytes())
     data[len(data) // 2] ^= 0xFF
     bundle.write_bytes(bytes(data))
@@ -53,5 +72,6 @@ def test_without_tsa_events_wait_and_status_says_why(notify):
     notify("demo", "load")
     notify("jobs", "run-once")
     status = notify("evidence", "status").stdout
-    assert "lots en attente de jeton : 1" in status
+    # The pending events, and the first heads snapshot over them.
+    assert "lots en attente de jeton : 2" in status
     assert "notify tsa init" in status

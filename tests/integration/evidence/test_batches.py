@@ -17,7 +17,7 @@ from notify.evidence.batches import (
     inclusion_proof,
 )
 from notify.evidence.bundle import BundleError, verify_bundle
-from notify.evidence.export import export_subject
+from notify.evidence.export import export_subject, prepare_export
 from notify.evidence.log import events_of, record_event
 from notify.evidence.models import Event, EventTag, EvidenceBatch
 from timestamp.client import RemoteClient
@@ -39,6 +39,12 @@ def add_events(session, clock, subject, count):
 
 def certify(db, client, clock, size=1000):
     return certify_pending(db, client, clock, max_size=size)
+
+
+def bundle_of(db, session, clock, client, tsa_files, subject, **inputs):
+    """Export as the CLI does: certify on demand, snapshot the heads if needed."""
+    prepare_export(db, client, clock, subject, max_size=1000)
+    return export_subject(session, subject, client, pem_of(tsa_files.chain), **inputs)
 
 
 def test_events_are_batched_chained_and_provable(db, session, clock, timestamp_client):
@@ -101,7 +107,7 @@ def test_bundle_verifies_offline_and_any_changed_byte_fails(db, session, clock,
     certify(db, timestamp_client, clock, size=2)
     add_events(session, clock, "decision:C", 1)
     certify(db, timestamp_client, clock)
-    bundle = export_subject(session, "decision:C", timestamp_client, pem_of(tsa_files.chain))
+    bundle = bundle_of(db, session, clock, timestamp_client, tsa_files, "decision:C")
     subject, events = verify_bundle(bundle, [tsa_files.root])
     assert subject == "decision:C"
     assert [e.seq for e in events] == [1, 2, 3, 4]
@@ -120,7 +126,7 @@ def test_bundle_refuses_an_untrusted_root(db, session, clock, timestamp_client, 
 
     add_events(session, clock, "decision:D", 1)
     certify(db, timestamp_client, clock)
-    bundle = export_subject(session, "decision:D", timestamp_client, pem_of(tsa_files.chain))
+    bundle = bundle_of(db, session, clock, timestamp_client, tsa_files, "decision:D")
     stranger = generate_authority(now=clock.now() - timedelta(days=1))
     with pytest.raises(BundleError, match="jeton d'horodatage refusé"):
         verify_bundle(bundle, [stranger.root])
@@ -138,7 +144,7 @@ def test_openssl_verifies_the_bundle_tokens(db, session, clock, timestamp_client
                                             tmp_path):
     add_events(session, clock, "decision:F", 2)
     certify(db, timestamp_client, clock)
-    bundle = export_subject(session, "decision:F", timestamp_client, pem_of(tsa_files.chain))
+    bundle = bundle_of(db, session, clock, timestamp_client, tsa_files, "decision:F")
     zipfile.ZipFile(io.BytesIO(bundle)).extractall(tmp_path)
     (tmp_path / "racine.pem").write_bytes(tsa_files.root.public_bytes(Encoding.PEM))
     readme = (tmp_path / "LISEZMOI.txt").read_text()
