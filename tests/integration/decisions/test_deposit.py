@@ -283,7 +283,8 @@ def test_a_database_failure_stores_nothing_of_the_deposit(ctx, session, clock, o
                 reference="R-2", holder_id=account.holder_id, kind="restoration",
                 decided_on=clock.now().date(), content_sha256="0" * 64, channel="online",
                 routing_reason="-", routing_policy="-", deposited_at=clock.now(),
-                deposited_by="other", deposit_event_id=other.id, letter_sha256="0" * 64,
+                deposited_by="other", organisation_id=depositor_id(session),
+                deposit_event_id=other.id, letter_sha256="0" * 64,
                 state="pending_certification"))
             session.flush()
         return letter_sha256(facts)

@@ -18,6 +18,7 @@ from notify.decisions.models import Decision
 from notify.decisions.notification import run_deemed_notifications
 from notify.evidence.log import record_event
 from notify.evidence.models import Event, EventTag
+from tests.conftest import depositor_id
 
 MADE_AVAILABLE = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 DELAY_ENDS = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
@@ -46,7 +47,8 @@ def seed(url, count):
                 decided_on=date(2026, 11, 20), points=2, balance_after=12, probationary=False,
                 restoration_basis="L223-6-1", content_sha256="0" * 64, channel="online",
                 routing_reason="test", routing_policy="test/1", deposited_at=MADE_AVAILABLE,
-                deposited_by="t", deposit_event_id=deposited.id, letter_sha256="0" * 64,
+                deposited_by="t", organisation_id=depositor_id(s),
+                deposit_event_id=deposited.id, letter_sha256="0" * 64,
                 state="available", made_available_at=MADE_AVAILABLE))
         uow.commit()
     return db
