@@ -37,8 +37,8 @@ from notify.clock import FixedClock  # noqa: E402
 from notify.decisions import operations as ops  # noqa: E402
 from notify.decisions import tokens  # noqa: E402
 from notify.decisions.models import Decision  # noqa: E402
-from notify.decisions.testing import restoration, withdrawal  # noqa: E402
 from notify.evidence.models import Event  # noqa: E402
+from tests.deposits import restoration, withdrawal  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 POSTGRES = os.environ.get("NOTIFY_BENCH_POSTGRES",

@@ -50,7 +50,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["notify"] = build_services(settings, adapters)
     logging.getLogger("notify").setLevel(logging.INFO)
 
+    from notify import accounts, decisions, demo, evidence, mail
     from notify.web import setup_web
 
     setup_web(app)
+    for feature in (accounts, decisions, evidence, mail, demo):
+        feature.init_app(app)
     return app

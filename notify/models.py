@@ -6,8 +6,9 @@ from notify.auth.models import Organisation
 from notify.db import Base
 from notify.decisions.models import ApiToken, Decision, PostalBatch
 from notify.evidence.models import Event, EvidenceBatch
+from notify.jobs import JobRun
 from notify.mail.models import OutboxMessage
 
 __all__ = ["Account", "ActivationCode", "ApiToken", "Base", "Decision", "EmailToken", "Event",
-           "EvidenceBatch", "Holder", "LoginFailure", "Organisation", "OutboxMessage",
+           "EvidenceBatch", "Holder", "JobRun", "LoginFailure", "Organisation", "OutboxMessage",
            "PostalBatch"]

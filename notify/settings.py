@@ -70,6 +70,7 @@ class Settings:
     smtp_password: str | None = field(repr=False)
     smtp_timeout: float
     smtp_connections: int
+    smtp_utf8: bool
     closure_delay: Period
     retention_period: Period
     activation_code_days: int
@@ -79,6 +80,7 @@ class Settings:
     login_max_failures_per_address: int
     login_window_minutes: int
     outbox_max_attempts: int
+    outbox_retention_days: int
     state_brand: bool
     trusted_proxies: int
     tsa_url: str | None
@@ -294,6 +296,7 @@ def load_settings(
         smtp_password=read.text("smtp_password"),
         smtp_timeout=read.number("smtp_timeout", 10.0),
         smtp_connections=read.integer("smtp_connections", 2, minimum=1),
+        smtp_utf8=read.boolean("smtp_utf8", False),
         closure_delay=closure_delay,
         retention_period=read.period("retention_period", RETENTION_PERIOD_DEFAULT),
         activation_code_days=read.integer("activation_code_days", 90, minimum=1),
@@ -305,6 +308,7 @@ def load_settings(
                                                     minimum=1),
         login_window_minutes=read.integer("login_window_minutes", 15, minimum=1),
         outbox_max_attempts=read.integer("outbox_max_attempts", 8, minimum=1),
+        outbox_retention_days=read.integer("outbox_retention_days", 7, minimum=1),
         state_brand=read.boolean("state_brand", False),
         trusted_proxies=read.integer("trusted_proxies", 0),
         tsa_url=tsa_url,

@@ -332,10 +332,9 @@ def browser(client) -> Browser:
 @pytest.fixture
 def send_mail(app):
     """Run the outbox job once, through the real SMTP transport to the loopback server."""
-    from notify.jobs import JOBS, run_job
+    from tests.jobs import run_jobs
 
-    job = next(j for j in JOBS if j.name == "send_outbox")
-    return lambda: run_job(app, job)
+    return lambda: run_jobs(app, "send_outbox")["send_outbox"]
 
 
 @pytest.fixture

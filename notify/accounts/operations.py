@@ -10,7 +10,6 @@ closure delay.
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -42,10 +41,9 @@ from notify.errors import InvalidInput, NotAllowed, NotFound, TooManyAttempts
 from notify.evidence.log import format_instant, record_event
 from notify.evidence.models import EventTag
 from notify.legal.delays import closure_effective_at
+from notify.mail.addresses import normalize_address
 from notify.mail.outbox import enqueue
 from notify.settings import Settings
-
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # One message for every way registration details can be wrong, so that the form
 # does not tell which licence numbers exist.
@@ -55,16 +53,6 @@ REGISTRATION_REFUSED = (
     "quelques semaines)."
 )
 BAD_CREDENTIALS = "Adresse électronique ou mot de passe incorrect."
-
-
-def normalize_email(value: str, *, field: str = "email") -> str:
-    email = value.strip()
-    if not EMAIL.match(email) or len(email) > 254:
-        raise InvalidInput("Saisissez une adresse électronique valide, par exemple "
-                           "nom@domaine.fr.", field=field)
-    # Addresses are compared without case: nobody runs a mailbox whose local part
-    # depends on it, and holders type them both ways.
-    return email.lower()
 
 
 # --- registration -------------------------------------------------------------------
@@ -144,7 +132,7 @@ def register(
     holder = session.get(Holder, activation.holder_id) if activation else None
     if not _usable(activation, holder, now):
         raise InvalidInput(REGISTRATION_REFUSED)
-    email = normalize_email(email)
+    email = normalize_address(email, smtputf8=settings.smtp_utf8)
     check_password_policy(password)
     if not accepted_conditions:
         raise InvalidInput("Vous devez accepter les conditions générales d'utilisation.",
@@ -262,8 +250,8 @@ def authenticate(
     wait = f"Trop de tentatives de connexion. Réessayez dans {limits.window.seconds // 60} minutes."
     if _recent_failures(session, LoginFailure.address, address, since) >= limits.per_address:
         raise TooManyAttempts(wait)
-    try:
-        normalized = normalize_email(email)
+    try:  # only to find the account: an address refused at input has none
+        normalized = normalize_address(email, smtputf8=True)
     except InvalidInput:
         normalized = email.strip()
     account = session.scalar(select(Account).where(Account.email == normalized))
@@ -317,7 +305,7 @@ def request_password_reset(session: Session, email: str, now: datetime,
                            settings: Settings) -> None:
     """Send a reset link if the address belongs to an open account; say nothing otherwise."""
     try:
-        normalized = normalize_email(email)
+        normalized = normalize_address(email, smtputf8=True)
     except InvalidInput:
         return
     account = session.scalar(select(Account).where(
@@ -357,7 +345,7 @@ def reset_password(session: Session, token: str, new_password: str, now: datetim
 def request_email_change(session: Session, account: Account, new_email: str, now: datetime,
                          settings: Settings) -> None:
     """The new address is used only once verified; the current one is told at once."""
-    email = normalize_email(new_email, field="new_email")
+    email = normalize_address(new_email, smtputf8=settings.smtp_utf8, field="new_email")
     if email == account.email:
         raise InvalidInput("C'est déjà votre adresse actuelle.", field="new_email")
     if session.scalar(select(Account.id).where(Account.email == email)) is not None:

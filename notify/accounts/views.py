@@ -21,11 +21,12 @@ from notify.accounts.forms import (
     PlainForm,
     ReauthForm,
 )
+from notify.accounts.login import LoggedIn
 from notify.accounts.texts import ATTESTATION, CONDITIONS
 from notify.bootstrap import services
 from notify.decisions.holder import overview as decisions_overview
 from notify.errors import DomainError, TooManyAttempts
-from notify.web import LoggedIn, db_session
+from notify.web import db_session
 
 bp = Blueprint("accounts", __name__)
 

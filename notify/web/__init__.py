@@ -1,4 +1,6 @@
-"""What every blueprint shares: sessions, login, CSRF, security headers, errors, layout."""
+"""What every feature's views share: the request session, CSRF, security headers, error
+pages, date formatting, the DSFR layout. It imports no feature: each feature registers
+its own blueprints from its ``init_app`` (``tests/unit/app/test_import_graph.py``)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ import logging
 from pathlib import Path
 
 from flask import Flask, g, send_from_directory
-from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from notify.bootstrap import services
@@ -36,36 +37,6 @@ def _close_session(_exc) -> None:
         session.close()
 
 
-def _setup_login(app: Flask) -> None:
-    from notify.accounts.operations import account_for_login
-
-    manager = LoginManager()
-    manager.login_view = "accounts.login"
-    manager.login_message = "Connectez-vous pour accéder à cette page."
-    manager.login_message_category = "info"
-    manager.session_protection = "strong"
-    manager.user_loader(lambda user_id: LoggedIn.wrap(account_for_login(db_session(), user_id)))
-    manager.init_app(app)
-
-
-class LoggedIn:
-    """Flask-Login's view of an account: the id carries the session generation."""
-
-    is_authenticated = True
-    is_active = True
-    is_anonymous = False
-
-    def __init__(self, account) -> None:
-        self.account = account
-
-    @classmethod
-    def wrap(cls, account):
-        return cls(account) if account is not None else None
-
-    def get_id(self) -> str:
-        return f"{self.account.id}:{self.account.session_generation}"
-
-
 def _setup_assets(app: Flask) -> None:
     available = (DSFR_DIST / "dsfr.min.css").exists()
     if not available:
@@ -80,12 +51,12 @@ def _setup_assets(app: Flask) -> None:
 
 
 def setup_web(app: Flask) -> None:
+    """The shared parts, set up before any feature's ``init_app``."""
     from notify.web import errors, formatting, security
 
     settings = app.extensions["notify"].settings
     app.teardown_appcontext(_close_session)
     csrf.init_app(app)
-    _setup_login(app)
     _setup_assets(app)
     security.init_app(app)
     errors.init_app(app)
@@ -93,17 +64,6 @@ def setup_web(app: Flask) -> None:
     app.jinja_env.globals["state_brand"] = settings.state_brand
     app.jinja_env.globals["demo_mode"] = settings.mode == "demo"
 
-    from notify.accounts.views import bp as accounts_bp
-    from notify.web.pages import bp as pages_bp
-
-    app.register_blueprint(pages_bp)
-    app.register_blueprint(accounts_bp)
-
-    from notify import decisions, evidence
-
-    evidence.init_app(app)
-    decisions.init_app(app)
-    if settings.mode == "demo":
-        from notify.demo.views import bp as demo_bp
-
-        app.register_blueprint(demo_bp)
+    @app.route("/sante")
+    def health():
+        return {"status": "ok"}

@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from notify.decisions import operations as ops
 from notify.decisions.letters import letter_sha256
 from notify.decisions.models import Decision, subject_of
-from notify.decisions.testing import restoration, withdrawal
 from notify.evidence.log import append_first_events, events_of, record_event
 from notify.evidence.models import Event, EventTag
+from tests.deposits import restoration, withdrawal
 
 
 def deposit(session, clock, items, **kwargs):

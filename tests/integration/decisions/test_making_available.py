@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from notify.decisions import operations as ops
 from notify.decisions.models import Decision
-from notify.decisions.testing import withdrawal
 from notify.errors import NotFound
 from notify.evidence.log import events_of
 from notify.evidence.models import Event, EvidenceBatch
-from notify.jobs import JOBS, run_job
 from notify.mail.models import OutboxMessage
+from tests.deposits import withdrawal
+from tests.jobs import run_jobs
 
 
 def deposit_online(session, clock, open_account, reference="D-1"):
@@ -86,8 +86,7 @@ def test_jobs_certify_make_available_and_send_the_alert(app, session, clock, ope
     """The real chain: embedded TSA, the making available, SMTP to aiosmtpd."""
     account, decision = deposit_online(session, clock, open_account)
     clock.advance(timedelta(seconds=30))
-    for job in JOBS:
-        run_job(app, job)
+    run_jobs(app)
     session.expire_all()
     assert decision.state == "available"
     batch = session.scalar(select(EvidenceBatch).join(Event, Event.batch_id == EvidenceBatch.id)

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from notify.decisions import operations as ops
 from notify.decisions.models import ApiToken, Decision, PostalBatch
-from notify.decisions.testing import restoration, withdrawal
 from notify.decisions.tokens import token_digest
 from notify.evidence.log import events_of
+from tests.deposits import restoration, withdrawal
 
 
 @pytest.fixture

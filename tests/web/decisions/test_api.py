@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from notify.decisions import tokens
 from notify.decisions.models import ApiToken, Decision
-from notify.decisions.testing import restoration, withdrawal
 from notify.evidence.log import record_event
 from notify.evidence.models import EventTag
+from tests.deposits import restoration, withdrawal
 
 URL = "/api/v1/decisions"
 

@@ -1,4 +1,5 @@
-"""Public pages: home, the legal texts (each published version stays readable)."""
+"""Public pages: home, and the legal texts a holder accepts when opening an account
+(each published version stays readable)."""
 
 from __future__ import annotations
 
@@ -30,8 +31,3 @@ def legal_text(version: str):
     if text is None:
         abort(404)
     return render_template("pages/legal_text.html", text=text)
-
-
-@bp.route("/sante")
-def health():
-    return {"status": "ok"}
