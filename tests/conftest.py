@@ -87,6 +87,7 @@ class _Inbox:
 
     def __init__(self) -> None:
         self.messages: list = []
+        self.raw: list[bytes] = []
         self.refuse_with: str | None = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -99,6 +100,7 @@ class _Inbox:
         import email
         import email.policy
 
+        self.raw.append(envelope.original_content or envelope.content)
         self.messages.append(email.message_from_bytes(envelope.content,
                                                       policy=email.policy.default))
         return "250 Message accepted for delivery"
@@ -182,6 +184,7 @@ def smtp_server():
 def inbox(smtp_server) -> _Inbox:
     handler = smtp_server.handler
     handler.messages.clear()
+    handler.raw.clear()
     handler.refuse_with = None
     return handler
 

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notify.db import Base
+from notify.mail.templates import render_bodies
 
 
 class MessageState(enum.StrEnum):
@@ -50,3 +51,8 @@ class OutboxMessage(Base):
     sent_sha256: Mapped[str | None] = mapped_column(String(64))
     smtp_response: Mapped[str | None] = mapped_column(Text)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    def bodies(self) -> tuple[str, str]:
+        """The text and HTML bodies, rendered from the template and the arguments (which
+        are gone once the message is sent)."""
+        return render_bodies(self.template, self.arguments or {})

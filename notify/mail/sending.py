@@ -43,7 +43,6 @@ from notify.mail.addresses import envelope_address
 from notify.mail.message import new_message_id, render
 from notify.mail.models import MessageState, OutboxMessage
 from notify.mail.smtp import MailTransport, PermanentMailError, TemporaryMailError
-from notify.mail.templates import render_bodies
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +106,7 @@ class Outgoing:
 def _compose(row: OutboxMessage, sender: str, at: datetime) -> Outgoing:
     recipient, smtputf8 = envelope_address(row.to_address)
     try:
-        text, html = render_bodies(row.template, row.arguments or {})
+        text, html = row.bodies()
         data = render(message_id=row.message_id, sender=sender, to=row.to_address,
                       subject=row.subject, text=text, html=html, at=at)
     except (TemplateError, UnicodeError, TypeError, ValueError) as exc:

@@ -69,10 +69,10 @@ def test_certified_deposit_is_made_available_at_gen_time_and_alerted(ctx, sessio
     mail = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "decision_alert"))
     assert (mail.to_address, mail.subject_ref) == (account.email, "decision:D-1")
     assert mail.subject == "Une nouvelle décision est disponible dans votre espace"
-    assert "https://notify.test/decisions" in mail.body_text
-    assert "https://notify.test/decisions" in mail.body_html
+    assert "https://notify.test/decisions" in mail.bodies()[0]
+    assert "https://notify.test/decisions" in mail.bodies()[1]
     for detail in ("D-1", "Lyon", "Excès", "2 points", account.holder.licence_number):
-        assert detail not in mail.subject + mail.body_text + mail.body_html
+        assert detail not in mail.subject + mail.bodies()[0] + mail.bodies()[1]
     assert ops.decisions_of_holder(session, decision.holder_id) == [decision]
 
     # Idempotent: a second run finds nothing to do.
