@@ -132,7 +132,8 @@ def register(
     holder = session.get(Holder, activation.holder_id) if activation else None
     if not _usable(activation, holder, now):
         raise InvalidInput(REGISTRATION_REFUSED)
-    email = normalize_address(email, smtputf8=settings.smtp_utf8)
+    email = normalize_address(email, smtputf8=settings.smtp_utf8,
+                              test_domains=not settings.is_production)
     check_password_policy(password)
     if not accepted_conditions:
         raise InvalidInput("Vous devez accepter les conditions générales d'utilisation.",
@@ -251,7 +252,7 @@ def authenticate(
     if _recent_failures(session, LoginFailure.address, address, since) >= limits.per_address:
         raise TooManyAttempts(wait)
     try:  # only to find the account: an address refused at input has none
-        normalized = normalize_address(email, smtputf8=True)
+        normalized = normalize_address(email, smtputf8=True, test_domains=True)
     except InvalidInput:
         normalized = email.strip()
     account = session.scalar(select(Account).where(Account.email == normalized))
@@ -305,7 +306,7 @@ def request_password_reset(session: Session, email: str, now: datetime,
                            settings: Settings) -> None:
     """Send a reset link if the address belongs to an open account; say nothing otherwise."""
     try:
-        normalized = normalize_address(email, smtputf8=True)
+        normalized = normalize_address(email, smtputf8=True, test_domains=True)
     except InvalidInput:
         return
     account = session.scalar(select(Account).where(
@@ -345,7 +346,8 @@ def reset_password(session: Session, token: str, new_password: str, now: datetim
 def request_email_change(session: Session, account: Account, new_email: str, now: datetime,
                          settings: Settings) -> None:
     """The new address is used only once verified; the current one is told at once."""
-    email = normalize_address(new_email, smtputf8=settings.smtp_utf8, field="new_email")
+    email = normalize_address(new_email, smtputf8=settings.smtp_utf8,
+                              test_domains=not settings.is_production, field="new_email")
     if email == account.email:
         raise InvalidInput("C'est déjà votre adresse actuelle.", field="new_email")
     if session.scalar(select(Account.id).where(Account.email == email)) is not None:

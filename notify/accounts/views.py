@@ -26,7 +26,7 @@ from notify.accounts.texts import ATTESTATION, CONDITIONS
 from notify.bootstrap import services
 from notify.decisions.holder import overview as decisions_overview
 from notify.errors import DomainError, TooManyAttempts
-from notify.web import db_session
+from notify.web import db_session, perform
 
 bp = Blueprint("accounts", __name__)
 
@@ -109,18 +109,15 @@ def register_details():
         return redirect(url_for("accounts.register_start"))
     form = AccountDetailsForm()
     if form.validate_on_submit():
-        s = db_session()
         try:
-            ops.register(
-                s, activation_id=activation_id, email=form.email.data,
-                password=form.password.data,
-                accepted_conditions=form.accept_conditions.data,
-                attested_deadlines=form.attest_deadlines.data,
-                now=_now(), settings=services().settings)
+            perform(ops.register, activation_id=activation_id, email=form.email.data,
+                    password=form.password.data,
+                    accepted_conditions=form.accept_conditions.data,
+                    attested_deadlines=form.attest_deadlines.data,
+                    now=_now(), settings=services().settings)
         except DomainError as error:
             _apply_error(form, error)
         else:
-            s.commit()
             session.pop(REGISTRATION_KEY, None)
             return redirect(url_for("accounts.register_done"))
     return render_template("accounts/register_details.html", form=form,
@@ -136,9 +133,7 @@ def register_done():
 def verify_email(token: str):
     form = PlainForm()
     if form.validate_on_submit():
-        s = db_session()
-        purpose = ops.verify_email(s, token, _now(), services().settings)
-        s.commit()
+        purpose = perform(ops.verify_email, token, _now(), services().settings)
         if purpose == "opening":
             flash("Votre adresse est vérifiée : votre compte est ouvert. Connectez-vous.",
                   "success")
@@ -160,17 +155,16 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        s = db_session()
         try:
-            account = ops.authenticate(
-                s, form.email.data, form.password.data, request.remote_addr or "-", _now(),
-                ops.LoginLimits.from_settings(services().settings))
+            account = perform(
+                ops.authenticate, form.email.data, form.password.data,
+                request.remote_addr or "-", _now(),
+                ops.LoginLimits.from_settings(services().settings),
+                keep_refused=True)  # keep the failure count
         except DomainError as error:
-            s.commit()  # keep the failure count
             _apply_error(form, error)
             status = 429 if isinstance(error, TooManyAttempts) else 200
         else:
-            s.commit()
             _start_session(account)
             return redirect(_safe_next(request.args.get("next"), url_for("accounts.account")))
     return render_template("accounts/login.html", form=form), status
@@ -181,9 +175,7 @@ def login():
 def logout():
     form = PlainForm()
     if form.validate_on_submit():
-        s = db_session()
-        ops.end_other_sessions(_current_account())
-        s.commit()
+        perform(lambda _session, account: ops.end_other_sessions(account), _current_account())
         logout_user()
         session.clear()
         flash("Vous êtes déconnecté.", "info")
@@ -209,9 +201,7 @@ def reauthenticate():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        s = db_session()
-        ops.request_password_reset(s, form.email.data, _now(), services().settings)
-        s.commit()
+        perform(ops.request_password_reset, form.email.data, _now(), services().settings)
         flash("Si cette adresse correspond à un compte, un lien de réinitialisation vient "
               "d'y être envoyé.", "info")
         return redirect(url_for("accounts.login"))
@@ -220,16 +210,14 @@ def forgot_password():
 
 @bp.route("/mot-de-passe/nouveau/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    s = db_session()
-    ops.check_reset_link(s, token, _now())
+    ops.check_reset_link(db_session(), token, _now())
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            ops.reset_password(s, token, form.new_password.data, _now())
+            perform(ops.reset_password, token, form.new_password.data, _now())
         except DomainError as error:
             _apply_error(form, error)
         else:
-            s.commit()
             logout_user()
             session.clear()
             flash("Votre mot de passe a été changé. Connectez-vous.", "success")
@@ -257,14 +245,12 @@ def account():
 def change_email():
     form = EmailChangeForm()
     if form.validate_on_submit():
-        s = db_session()
         try:
-            ops.request_email_change(s, _current_account(), form.new_email.data, _now(),
-                                     services().settings)
+            perform(ops.request_email_change, _current_account(), form.new_email.data, _now(),
+                    services().settings)
         except DomainError as error:
             _apply_error(form, error)
         else:
-            s.commit()
             flash("Un lien de vérification a été envoyé à la nouvelle adresse. Elle ne sera "
                   "utilisée qu'une fois vérifiée.", "info")
             return redirect(url_for("accounts.account"))
@@ -276,14 +262,12 @@ def change_email():
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        s = db_session()
         acc = _current_account()
         try:
-            ops.change_password(s, acc, form.new_password.data, _now())
+            perform(ops.change_password, acc, form.new_password.data, _now())
         except DomainError as error:
             _apply_error(form, error)
         else:
-            s.commit()
             _start_session(acc)  # this session stays; the others end with the generation
             flash("Votre mot de passe a été changé. Vos autres sessions ont été fermées.",
                   "success")
@@ -298,14 +282,12 @@ def request_closure():
     form = ClosureForm()
     acc = _current_account()
     if form.validate_on_submit():
-        s = db_session()
         try:
-            ops.request_closure(s, acc, confirmed=form.confirm.data, now=_now(),
-                                settings=services().settings)
+            perform(ops.request_closure, acc, confirmed=form.confirm.data, now=_now(),
+                    settings=services().settings)
         except DomainError as error:
             _apply_error(form, error)
         else:
-            s.commit()
             flash("Votre demande de fermeture est enregistrée.", "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/closure.html", form=form, account=acc,
@@ -317,13 +299,11 @@ def request_closure():
 def withdraw_closure():
     form = PlainForm()
     if form.validate_on_submit():
-        s = db_session()
         try:
-            ops.withdraw_closure(s, _current_account(), _now())
+            perform(ops.withdraw_closure, _current_account(), _now())
         except DomainError as error:
             flash(error.message, "error")
         else:
-            s.commit()
             flash("Votre demande de fermeture est retirée : votre compte reste ouvert.",
                   "success")
     return redirect(url_for("accounts.account"))

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from notify.bootstrap import services
 from notify.decisions import holder as ops
 from notify.decisions.letters import render_letter
-from notify.web import db_session
+from notify.web import db_session, perform
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +37,8 @@ def decisions():
 
 def _consult(reference: str, via: str):
     """The holder opens his decision: record the consultation, commit, return it."""
-    session = db_session()
-    shown = ops.consult(session, _holder(), reference, now=services().clock.now(), via=via,
-                        policy=services().settings.notification_policy)
-    session.commit()
-    return shown
+    return perform(ops.consult, _holder(), reference, now=services().clock.now(), via=via,
+                   policy=services().settings.notification_policy)
 
 
 @bp.get("/decisions/<reference>")

@@ -19,8 +19,12 @@ NEEDS_SMTPUTF8 = ("Cette adresse contient des caractères accentués ou non lati
                   "Indiquez une adresse sans ces caractères.")
 
 
-def normalize_address(value: str, *, smtputf8: bool, field: str = "email") -> str:
+def normalize_address(value: str, *, smtputf8: bool, test_domains: bool = False,
+                      field: str = "email") -> str:
     """The address as stored: syntax checked, domain lower-cased and NFC-normalised.
+
+    Reserved domains (``.test``, ``.localhost``…) are refused, except with
+    ``test_domains`` (demo and test modes, whose mail goes to a local catcher).
 
     Addresses are compared without case: nobody runs a mailbox whose local part depends
     on it, and holders type them both ways. Raises ``InvalidInput`` with a French
@@ -28,7 +32,7 @@ def normalize_address(value: str, *, smtputf8: bool, field: str = "email") -> st
     """
     try:
         checked = validate_email(value.strip(), check_deliverability=False,
-                                 allow_smtputf8=True)
+                                 allow_smtputf8=True, test_environment=test_domains)
     except EmailNotValidError as exc:
         raise InvalidInput(INVALID, field=field) from exc
     if checked.smtputf8 and not smtputf8:
@@ -44,7 +48,8 @@ def envelope_address(address: str) -> tuple[str, bool]:
     sender fails that one message with a reason instead of stopping.
     """
     try:
-        checked = validate_email(address, check_deliverability=False, allow_smtputf8=True)
+        checked = validate_email(address, check_deliverability=False, allow_smtputf8=True,
+                                 test_environment=True)
     except EmailNotValidError:
         return address, not address.isascii()
     if checked.ascii_email:

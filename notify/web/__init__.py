@@ -5,14 +5,19 @@ its own blueprints from its ``init_app`` (``tests/unit/app/test_import_graph.py`
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from flask import Flask, g, send_from_directory
 from flask_wtf.csrf import CSRFProtect
 
 from notify.bootstrap import services
+from notify.errors import DomainError
 
 log = logging.getLogger(__name__)
+
+R = TypeVar("R")
 
 DSFR_DIST = Path(__file__).resolve().parent.parent.parent / "node_modules/@gouvfr/dsfr/dist"
 
@@ -22,12 +27,31 @@ csrf = CSRFProtect()
 def db_session():
     """The request's session: opened on first use, rolled back and closed at teardown.
 
-    Views commit it once, after the operation succeeded; whatever was not committed
-    is rolled back when the request ends.
+    Views commit it through ``perform``, once the operation succeeded; whatever was not
+    committed is rolled back when the request ends.
     """
     if "db_session" not in g:
         g.db_session = services().db.session_factory()
     return g.db_session
+
+
+def perform(operation: Callable[..., R], /, *args: Any, keep_refused: bool = False,
+            **kwargs: Any) -> R:
+    """Call one operation with the request's session and commit: the one place where a
+    view commits. A ``DomainError`` is re-raised for the view to show, after a rollback,
+    or after a commit with ``keep_refused`` (a refused login still counts as a failure).
+    """
+    session = db_session()
+    try:
+        result = operation(session, *args, **kwargs)
+    except DomainError:
+        if keep_refused:
+            session.commit()
+        else:
+            session.rollback()
+        raise
+    session.commit()
+    return result
 
 
 def _close_session(_exc) -> None:

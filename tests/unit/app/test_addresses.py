@@ -36,3 +36,10 @@ def test_envelope_uses_the_ascii_form_when_there_is_one():
     assert envelope_address("zoe@exémple.fr") == ("zoe@xn--exmple-cva.fr", False)
     assert envelope_address("zoë@exemple.fr") == ("zoë@exemple.fr", True)
     assert envelope_address("a@example.fr") == ("a@example.fr", False)
+
+
+def test_reserved_domains_only_in_demo_and_test_modes():
+    with pytest.raises(InvalidInput):
+        normalize_address("titulaire@demo.notify.test", smtputf8=False)
+    assert normalize_address("titulaire@demo.notify.test", smtputf8=False,
+                             test_domains=True) == "titulaire@demo.notify.test"
