@@ -148,17 +148,17 @@ def jobs_status() -> None:
 
     with services().db.unit_of_work() as uow:
         runs = last_runs(uow.session)
-    for job in jobs_of(current_app):
-        run = runs.get(job.name)
-        if run is None:
-            click.echo(f"{job.name}: jamais exécutée")
-            continue
-        outcome = "réussie" if run.outcome == "ok" else "ÉCHEC"
-        click.echo(f"{job.name}: {outcome} le {format_instant(run.started_at)} "
-                   f"en {run.duration_seconds:.3f} s — {run.result or run.last_error}")
-        if run.last_error and run.outcome == "ok":
-            click.echo(f"    dernier échec le {format_instant(run.last_failed_at)} : "
-                       f"{run.last_error}")
+        for job in jobs_of(current_app):
+            run = runs.get(job.name)
+            if run is None:
+                click.echo(f"{job.name}: jamais exécutée")
+                continue
+            outcome = "réussie" if run.outcome == "ok" else "ÉCHEC"
+            click.echo(f"{job.name}: {outcome} le {format_instant(run.started_at)} "
+                       f"en {run.duration_seconds:.3f} s — {run.result or run.last_error}")
+            if run.last_error and run.outcome == "ok":
+                click.echo(f"    dernier échec le {format_instant(run.last_failed_at)} : "
+                           f"{run.last_error}")
 
 
 @main.command("scheduler")
