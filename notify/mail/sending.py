@@ -7,7 +7,7 @@ Three steps, each its own transaction:
    other sender takes them, gives each a Message-ID, and commits.
 2. The messages are rendered from their template and sent over ``connections`` SMTP
    sessions in threads (the waits on the server are what they overlap).
-3. Every answer is recorded by ``record_outcome`` and committed (with the others that
+3. Every answer is recorded by ``record_outcomes`` and committed (with the others that
    arrived meanwhile, at most one per session) before the session that got it sends
    its next message. A sender killed at any instant has
    therefore at most one accepted but unrecorded message per SMTP session: those go
@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from notify.clock import Clock
 from notify.db import Database
-from notify.evidence.log import record_event
+from notify.evidence.log import NewEvent, append_events
 from notify.evidence.models import EventTag
 from notify.mail.addresses import envelope_address
 from notify.mail.message import new_message_id, render
@@ -132,10 +132,10 @@ def claim_due(session: Session, now: datetime, *, sender: str, limit: int) -> li
     return [_compose(row, sender, now) for row in rows]
 
 
-def _event(session: Session, row: OutboxMessage, at: datetime, key: bytes) -> None:
+def _event(row: OutboxMessage, at: datetime, key: bytes) -> NewEvent | None:
     """The evidence event of a sent or finally failed message, if its kind has one."""
     if row.kind not in EVIDENCED_KINDS or not row.subject_ref:
-        return
+        return None
     sent = row.state == MessageState.SENT
     data = {"outbox_id": row.id, "attempts": row.attempts, "message_id": row.message_id,
             "recipient_hmac": recipient_hmac(key, row.to_address)}
@@ -143,15 +143,13 @@ def _event(session: Session, row: OutboxMessage, at: datetime, key: bytes) -> No
         data.update(message_sha256=row.sent_sha256, smtp_response=row.smtp_response)
     else:
         data.update(error=row.last_error)
-    record_event(session, subject=row.subject_ref,
-                 tag=EventTag.ALERT_SENT if sent else EventTag.ALERT_FAILED,
-                 actor="system", at=at, data=data)
+    return NewEvent(subject=row.subject_ref,
+                    tag=EventTag.ALERT_SENT if sent else EventTag.ALERT_FAILED,
+                    actor="system", at=at, data=data)
 
 
-def record_outcome(session: Session, message: Outgoing, answer: tuple[str, datetime] | Exception,
-                   *, now: datetime, max_attempts: int, key: bytes) -> MessageState:
-    """Write what became of one message: sent (its arguments wiped), retried or failed."""
-    row = session.get(OutboxMessage, message.row_id)
+def _apply(row: OutboxMessage, message: Outgoing, answer: tuple[str, datetime] | Exception,
+           now: datetime, max_attempts: int) -> None:
     row.attempts += 1
     if isinstance(answer, Exception):
         # Servers often quote the recipient in their refusal: the address stays out of
@@ -161,7 +159,6 @@ def record_outcome(session: Session, message: Outgoing, answer: tuple[str, datet
             row.state = MessageState.FAILED
             log.error("outbox message %s failed for good after %s attempt(s): %s",
                       row.id, row.attempts, row.last_error)
-            _event(session, row, now, key)
         else:
             row.next_attempt_at = now + retry_delay(row.attempts)
             log.warning("outbox message %s will be retried at %s: %s",
@@ -172,9 +169,25 @@ def record_outcome(session: Session, message: Outgoing, answer: tuple[str, datet
         row.last_error = None
         row.arguments = None  # the link it carried must not outlive the sending
         row.sent_sha256 = hashlib.sha256(message.data).hexdigest()
-        _event(session, row, row.sent_at, key)
+
+
+def record_outcomes(session: Session,
+                    answers: list[tuple[Outgoing, tuple[str, datetime] | Exception]], *,
+                    now: datetime, max_attempts: int, key: bytes) -> list[MessageState]:
+    """Write what became of each message: sent (its arguments wiped), retried or failed,
+    with the evidence events of the alerts (flushes)."""
+    ids = [message.row_id for message, _ in answers]
+    rows = {row.id: row for row in session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+    events = []
+    for message, answer in answers:
+        row = rows[message.row_id]
+        _apply(row, message, answer, now, max_attempts)
+        if row.state != MessageState.PENDING:
+            events.append(_event(row, row.sent_at or now, key))
     session.flush()
-    return MessageState(row.state)
+    append_events(session, [event for event in events if event is not None])
+    return [MessageState(rows[message.row_id].state) for message, _ in answers]
 
 
 Answer = tuple[str, datetime] | Exception
@@ -228,10 +241,11 @@ def send_due(
 
     def record(batch: list[tuple[Outgoing, Answer]]) -> None:
         with db.unit_of_work() as uow:
-            for message, answer in batch:
-                report.count(record_outcome(uow.session, message, answer, now=clock.now(),
-                                            max_attempts=max_attempts, key=key))
+            states = record_outcomes(uow.session, batch, now=clock.now(),
+                                     max_attempts=max_attempts, key=key)
             uow.commit()
+        for state in states:
+            report.count(state)
 
     unsendable = [(message, message.problem) for message in claimed if message.problem]
     if unsendable:
