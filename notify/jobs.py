@@ -132,6 +132,13 @@ def _record_run(services: Services, outcome: JobOutcome, started_at: datetime,
                 continue
 
 
+def _summary(exc: Exception) -> str:
+    """The error's type and first line: SQLAlchemy puts the statement and its parameters
+    (personal data, possibly) on the following lines, PostgreSQL its DETAIL."""
+    lines = str(exc).splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:500]
+
+
 def run_job(app: Flask, job: Job, services: Services | None = None) -> JobOutcome:
     """Run one job in the app context. Never raises: a failure is logged and recorded."""
     with app.app_context():
@@ -143,7 +150,7 @@ def run_job(app: Flask, job: Job, services: Services | None = None) -> JobOutcom
             log.info("job %s: %s", job.name, outcome.result)
         except Exception as exc:
             log.exception("job %s failed", job.name)
-            outcome = JobOutcome(job.name, False, error=f"{type(exc).__name__}: {exc}"[:2000])
+            outcome = JobOutcome(job.name, False, error=_summary(exc))
         try:
             _record_run(services, outcome, started_at, time.monotonic() - started)
         except SQLAlchemyError:
