@@ -39,7 +39,7 @@ from notify.accounts.models import Account, Holder  # noqa: E402
 from notify.auth import api_clients  # noqa: E402
 from notify.clock import FixedClock  # noqa: E402
 from notify.decisions import operations as ops  # noqa: E402
-from notify.decisions.testing import restoration, withdrawal  # noqa: E402
+from tests.deposits import restoration, withdrawal  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 POSTGRES = os.environ.get("NOTIFY_BENCH_POSTGRES",

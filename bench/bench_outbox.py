@@ -7,10 +7,12 @@ The aiosmtpd server runs in a process of its own, as a real relay would.
 * raw: the same N messages (built beforehand) sent with ``smtplib`` on one connection,
   MAIL/RCPT/DATA each, nothing recorded (what SMTP alone costs);
 * sender: ``notify.mail.sending.send_due`` as the ``send_outbox`` job runs it, on a
-  fresh SQLite file (or PostgreSQL with ``--postgres``): rows taken 500 at a time
-  (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), one SMTP session per run, each message
-  built from its row, the SMTP answer stored, an ``alert_sent`` event chained to the
-  decision's subject, one commit per run.
+  fresh SQLite file (or PostgreSQL with ``--postgres``): rows claimed 500 at a time
+  (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, one commit), each message rendered from its
+  template, sent over ``--connections`` SMTP sessions, each answer committed (with the
+  others that arrived meanwhile) before its session sends the next message: state,
+  Message-ID, SHA-256 of what was sent, arguments wiped, an ``alert_sent`` event chained
+  to the decision's subject.
 
 Usage: ``.venv/bin/python bench/bench_outbox.py [--n 5000] [--postgres]``.
 """
@@ -36,8 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from notify import db as database  # noqa: E402
 from notify.clock import FixedClock  # noqa: E402
 from notify.evidence.models import Event  # noqa: E402
+from notify.mail.message import new_message_id, render  # noqa: E402
 from notify.mail.models import MessageState, OutboxMessage  # noqa: E402
-from notify.mail.sending import build_message, send_due  # noqa: E402
+from notify.mail.sending import recipient_key, send_due  # noqa: E402
 from notify.mail.smtp import SMTPTransport  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -45,9 +48,6 @@ SENDER = "ne-pas-repondre@notify.test"
 SERVER = os.environ.get("NOTIFY_BENCH_POSTGRES",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 NAME = "notify_bench"
-BODY = ("Bonjour,\n\nUne nouvelle décision relative à votre permis de conduire a été mise à "
-        "disposition sur votre compte personnel.\n\nPour la consulter, connectez-vous sur :\n"
-        "https://notify.test/decisions\n") * 3
 
 
 class Counter:
@@ -101,16 +101,19 @@ def queue(db: database.Database, n: int) -> None:
             {"kind": "decision_alert", "subject_ref": f"decision:B{i}",
              "to_address": f"h{i}@example.fr",
              "subject": "Une nouvelle décision est disponible dans votre espace",
-             "body_text": BODY, "body_html": f"<p>{BODY}</p>", "state": MessageState.PENDING,
+             "template": "decision_alert", "arguments": {"link": "https://notify.test/decisions"},
+             "state": MessageState.PENDING,
              "attempts": 0, "created_at": NOW, "next_attempt_at": NOW} for i in range(n)])
         uow.commit()
 
 
 def raw_send(db: database.Database, port: int) -> tuple[float, int]:
     with db.unit_of_work() as uow:
-        messages = [build_message(row, SENDER, NOW)
+        messages = [render(message_id=new_message_id(SENDER), sender=SENDER,
+                           to=row.to_address, subject=row.subject, text=text, html=html, at=NOW)
                     for row in uow.session.scalars(select(OutboxMessage).order_by(
-                        OutboxMessage.id))]
+                        OutboxMessage.id))
+                    for text, html in [row.bodies()]]
     started = time.perf_counter()
     client = smtplib.SMTP("127.0.0.1", port)
     client.ehlo()
@@ -147,6 +150,7 @@ def main() -> None:
             started = time.perf_counter()
             total = 0
             while report := send_due(db, transport, clock, sender=SENDER, max_attempts=3,
+                                     key=recipient_key("bench"),
                                      connections=args.connections):
                 if not report.sent and not report.retried and not report.failed:
                     break
@@ -164,7 +168,7 @@ def main() -> None:
     backend = "PostgreSQL" if args.postgres else "SQLite"
     print(f"raw smtplib, one connection : {args.n / raw:8,.0f} messages/s ({raw:.2f} s)")
     print(f"outbox sender ({backend:10}) : {args.n / job:8,.0f} alerts/s   ({job:.2f} s, "
-          "rows locked, answers stored, alert_sent events chained, committed)")
+          "rows claimed, each answer committed before the next send, events chained)")
     print(f"ratio sender / raw          : {(args.n / job) / (args.n / raw):8.2f}")
 
 

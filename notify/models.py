@@ -13,8 +13,9 @@ from notify.db import Base
 from notify.decisions.models import Decision, PostalBatch
 from notify.evidence.models import Event, EvidenceBatch
 from notify.franceconnect.models import FranceConnectLink
+from notify.jobs import JobRun
 from notify.mail.models import OutboxMessage
 
 __all__ = ["Account", "ActivationCode", "ApiClient", "Base", "Decision", "EmailToken", "Event",
-           "EvidenceBatch", "FranceConnectLink", "Holder", "LoginFailure", "Organisation",
-           "OutboxMessage", "PostalBatch", "StaffMember", "StaffRecoveryCode"]
+           "EvidenceBatch", "FranceConnectLink", "Holder", "JobRun", "LoginFailure",
+           "Organisation", "OutboxMessage", "PostalBatch", "StaffMember", "StaffRecoveryCode"]

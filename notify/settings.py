@@ -70,6 +70,7 @@ class Settings:
     smtp_password: str | None = field(repr=False)
     smtp_timeout: float
     smtp_connections: int
+    smtp_utf8: bool
     closure_delay: Period
     retention_period: Period
     activation_code_days: int
@@ -81,6 +82,7 @@ class Settings:
     staff_idle_minutes: int
     staff_session_minutes: int
     outbox_max_attempts: int
+    outbox_retention_days: int
     state_brand: bool
     trusted_proxies: int
     tsa_url: str | None
@@ -323,6 +325,7 @@ def load_settings(
         smtp_password=read.text("smtp_password"),
         smtp_timeout=read.number("smtp_timeout", 10.0),
         smtp_connections=read.integer("smtp_connections", 2, minimum=1),
+        smtp_utf8=read.boolean("smtp_utf8", False),
         closure_delay=closure_delay,
         retention_period=read.period("retention_period", RETENTION_PERIOD_DEFAULT),
         activation_code_days=read.integer("activation_code_days", 90, minimum=1),
@@ -339,6 +342,7 @@ def load_settings(
         staff_idle_minutes=read.integer("staff_idle_minutes", 15, minimum=1),
         staff_session_minutes=read.integer("staff_session_minutes", 8 * 60, minimum=1),
         outbox_max_attempts=read.integer("outbox_max_attempts", 8, minimum=1),
+        outbox_retention_days=read.integer("outbox_retention_days", 7, minimum=1),
         state_brand=read.boolean("state_brand", False),
         trusted_proxies=read.integer("trusted_proxies", 0),
         tsa_url=tsa_url,

@@ -87,6 +87,7 @@ class _Inbox:
 
     def __init__(self) -> None:
         self.messages: list = []
+        self.raw: list[bytes] = []
         self.refuse_with: str | None = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -99,6 +100,7 @@ class _Inbox:
         import email
         import email.policy
 
+        self.raw.append(envelope.original_content or envelope.content)
         self.messages.append(email.message_from_bytes(envelope.content,
                                                       policy=email.policy.default))
         return "250 Message accepted for delivery"
@@ -182,6 +184,7 @@ def smtp_server():
 def inbox(smtp_server) -> _Inbox:
     handler = smtp_server.handler
     handler.messages.clear()
+    handler.raw.clear()
     handler.refuse_with = None
     return handler
 
@@ -332,10 +335,9 @@ def browser(client) -> Browser:
 @pytest.fixture
 def send_mail(app):
     """Run the outbox job once, through the real SMTP transport to the loopback server."""
-    from notify.jobs import JOBS, run_job
+    from tests.jobs import run_jobs
 
-    job = next(j for j in JOBS if j.name == "send_outbox")
-    return lambda: run_job(app, job)
+    return lambda: run_jobs(app, "send_outbox")["send_outbox"]
 
 
 @pytest.fixture

@@ -35,7 +35,6 @@ from notify.auth.secrets import (
     needs_rehash,
     new_link_token,
     normalize_activation_code,
-    normalize_email,
     verify_password,
 )
 from notify.auth.throttle import LoginLimits, check_address, check_principal, record_failure
@@ -43,6 +42,7 @@ from notify.errors import InvalidInput, NotAllowed
 from notify.evidence.log import format_instant, record_event
 from notify.evidence.models import EventTag
 from notify.legal.delays import closure_effective_at
+from notify.mail.addresses import normalize_address
 from notify.mail.outbox import enqueue
 from notify.settings import Settings
 
@@ -133,7 +133,8 @@ def register(
     holder = session.get(Holder, activation.holder_id) if activation else None
     if not _usable(activation, holder, now):
         raise InvalidInput(REGISTRATION_REFUSED)
-    email = normalize_email(email)
+    email = normalize_address(email, smtputf8=settings.smtp_utf8,
+                              test_domains=not settings.is_production)
     check_password_policy(password)
     if not accepted_conditions:
         raise InvalidInput("Vous devez accepter les conditions générales d'utilisation.",
@@ -292,8 +293,8 @@ def authenticate(
     (``notify.auth.throttle``).
     """
     check_address(session, address, now, limits)
-    try:
-        normalized = normalize_email(email)
+    try:  # only to find the account: an address refused at input has none
+        normalized = normalize_address(email, smtputf8=True, test_domains=True)
     except InvalidInput:
         normalized = email.strip()
     account = session.scalar(select(Account).where(Account.email == normalized))
@@ -333,7 +334,7 @@ def request_password_reset(session: Session, email: str, now: datetime,
                            settings: Settings) -> None:
     """Send a reset link if the address belongs to an open account; say nothing otherwise."""
     try:
-        normalized = normalize_email(email)
+        normalized = normalize_address(email, smtputf8=True, test_domains=True)
     except InvalidInput:
         return
     account = session.scalar(select(Account).where(
@@ -366,7 +367,8 @@ def reset_password(session: Session, token: str, new_password: str, now: datetim
 def request_email_change(session: Session, account: Account, new_email: str, now: datetime,
                          settings: Settings) -> None:
     """The new address is used only once verified; the current one is told at once."""
-    email = normalize_email(new_email, field="new_email")
+    email = normalize_address(new_email, smtputf8=settings.smtp_utf8,
+                              test_domains=not settings.is_production, field="new_email")
     if email == account.email:
         raise InvalidInput("C'est déjà votre adresse actuelle.", field="new_email")
     if session.scalar(select(Account.id).where(Account.email == email)) is not None:

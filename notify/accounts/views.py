@@ -30,7 +30,7 @@ from notify.auth.web import AUTH_AT_KEY, AuthMethod, requires, sign_in
 from notify.bootstrap import services
 from notify.decisions.holder import overview as decisions_overview
 from notify.errors import DomainError, TooManyAttempts
-from notify.web import db_session, read_only
+from notify.web import db_session, perform, read_only
 from notify.web.forms import apply_error, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -96,18 +96,15 @@ def register_details():
         return redirect(url_for("accounts.register_start"))
     form = AccountDetailsForm()
     if form.validate_on_submit():
-        s = db_session()
         try:
-            ops.register(
-                s, activation_id=activation_id, email=form.email.data,
-                password=form.password.data,
-                accepted_conditions=form.accept_conditions.data,
-                attested_deadlines=form.attest_deadlines.data,
-                now=_now(), settings=services().settings)
+            perform(ops.register, activation_id=activation_id, email=form.email.data,
+                    password=form.password.data,
+                    accepted_conditions=form.accept_conditions.data,
+                    attested_deadlines=form.attest_deadlines.data,
+                    now=_now(), settings=services().settings)
         except DomainError as error:
             apply_error(form, error)
         else:
-            s.commit()
             session.pop(REGISTRATION_KEY, None)
             return redirect(url_for("accounts.register_done"))
     return render_template("accounts/register_details.html", form=form,
@@ -131,9 +128,7 @@ def verify_email(token: str):
     ops.check_link(db_session(), token, TokenPurpose.VERIFY_EMAIL, _now())
     form = PlainForm()
     if form.validate_on_submit():
-        s = db_session()
-        purpose = ops.verify_email(s, token, _now(), services().settings)
-        s.commit()
+        purpose = perform(ops.verify_email, token, _now(), services().settings)
         if purpose == "opening":
             flash("Votre adresse est vérifiée : votre compte est ouvert. Connectez-vous.",
                   "success")
@@ -155,29 +150,27 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        s = db_session()
         try:
-            account = ops.authenticate(
-                s, form.email.data, form.password.data, request.remote_addr or "-", _now(),
-                LoginLimits.from_settings(services().settings), trusted_devices())
+            account = perform(
+                ops.authenticate, form.email.data, form.password.data,
+                request.remote_addr or "-", _now(),
+                LoginLimits.from_settings(services().settings), trusted_devices(),
+                keep_refused=True)  # keep the failure count
         except ops.AccountNotOpen as error:
             settings = services().settings
-            sent = ops.resend_verification(s, error.account_id, _now(), settings)
-            s.commit()
+            sent = perform(ops.resend_verification, error.account_id, _now(), settings)
             form.form_errors.append(
                 "Votre compte n'est pas encore ouvert : confirmez votre adresse électronique "
                 + (f"avec le lien que nous venons de vous envoyer (valable "
                    f"{settings.email_token_hours} heures)." if sent else
                    "avec le lien envoyé il y a quelques minutes."))
         except DomainError as error:
-            s.commit()  # keep the failure count
             apply_error(form, error)
             status = 429 if isinstance(error, TooManyAttempts) else 200
         else:
-            s.commit()
             start_session(account)
             response = redirect(safe_next(request.args.get("next"),
-                                           url_for("accounts.account")))
+                                          url_for("accounts.account")))
             remember_device(response, ops.holder_principal(account))
             return response
     return render_template("accounts/login.html", form=form), status
@@ -195,9 +188,7 @@ def logout():
 
 def end_session() -> None:
     """Log out: this session, and every other one of the account (the generation moves)."""
-    s = db_session()
-    ops.end_other_sessions(_current_account())
-    s.commit()
+    perform(lambda _session, account: ops.end_other_sessions(account), _current_account())
     logout_user()
     session.clear()
 
@@ -221,9 +212,7 @@ def reauthenticate():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        s = db_session()
-        ops.request_password_reset(s, form.email.data, _now(), services().settings)
-        s.commit()
+        perform(ops.request_password_reset, form.email.data, _now(), services().settings)
         flash("Si cette adresse correspond à un compte, un lien de réinitialisation vient "
               "d'y être envoyé.", "info")
         return redirect(url_for("accounts.login"))
@@ -232,16 +221,14 @@ def forgot_password():
 
 @bp.route("/mot-de-passe/nouveau/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    s = db_session()
-    ops.check_link(s, token, TokenPurpose.RESET_PASSWORD, _now())
+    ops.check_link(db_session(), token, TokenPurpose.RESET_PASSWORD, _now())
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            ops.reset_password(s, token, form.new_password.data, _now())
+            perform(ops.reset_password, token, form.new_password.data, _now())
         except DomainError as error:
             apply_error(form, error)
         else:
-            s.commit()
             logout_user()
             session.clear()
             flash("Votre mot de passe a été changé. Connectez-vous.", "success")
@@ -270,14 +257,12 @@ def account():
 def change_email():
     form = EmailChangeForm()
     if form.validate_on_submit():
-        s = db_session()
         try:
-            ops.request_email_change(s, _current_account(), form.new_email.data, _now(),
-                                     services().settings)
+            perform(ops.request_email_change, _current_account(), form.new_email.data, _now(),
+                    services().settings)
         except DomainError as error:
             apply_error(form, error)
         else:
-            s.commit()
             flash("Un lien de vérification a été envoyé à la nouvelle adresse. Elle ne sera "
                   "utilisée qu'une fois vérifiée.", "info")
             return redirect(url_for("accounts.account"))
@@ -289,14 +274,12 @@ def change_email():
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        s = db_session()
         acc = _current_account()
         try:
-            ops.change_password(s, acc, form.new_password.data, _now())
+            perform(ops.change_password, acc, form.new_password.data, _now())
         except DomainError as error:
             apply_error(form, error)
         else:
-            s.commit()
             start_session(acc)  # this session stays; the others end with the generation
             flash("Votre mot de passe a été changé. Vos autres sessions ont été fermées.",
                   "success")
@@ -311,14 +294,12 @@ def request_closure():
     form = ClosureForm()
     acc = _current_account()
     if form.validate_on_submit():
-        s = db_session()
         try:
-            ops.request_closure(s, acc, confirmed=form.confirm.data, now=_now(),
-                                settings=services().settings)
+            perform(ops.request_closure, acc, confirmed=form.confirm.data, now=_now(),
+                    settings=services().settings)
         except DomainError as error:
             apply_error(form, error)
         else:
-            s.commit()
             flash("Votre demande de fermeture est enregistrée.", "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/closure.html", form=form, account=acc,
@@ -330,13 +311,11 @@ def request_closure():
 def withdraw_closure():
     form = PlainForm()
     if form.validate_on_submit():
-        s = db_session()
         try:
-            ops.withdraw_closure(s, _current_account(), _now())
+            perform(ops.withdraw_closure, _current_account(), _now())
         except DomainError as error:
             flash(error.message, "error")
         else:
-            s.commit()
             flash("Votre demande de fermeture est retirée : votre compte reste ouvert.",
                   "success")
     return redirect(url_for("accounts.account"))

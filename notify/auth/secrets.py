@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import secrets
 
 from argon2 import PasswordHasher
@@ -26,20 +25,6 @@ _DUMMY_HASH = _hasher.hash("notify-dummy-password")
 
 # No 0/O/1/I/L: the activation code is read off paper and typed by hand.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
-
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def normalize_email(value: str, *, field: str = "email") -> str:
-    """An e-mail address used as a login name, checked and in lower case."""
-    email = value.strip()
-    if not EMAIL.match(email) or len(email) > 254:
-        raise InvalidInput("Saisissez une adresse électronique valide, par exemple "
-                           "nom@domaine.fr.", field=field)
-    # Addresses are compared without case: nobody runs a mailbox whose local part
-    # depends on it, and people type them both ways.
-    return email.lower()
 
 
 def check_password_policy(password: str, *, field: str = "password") -> None:

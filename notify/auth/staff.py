@@ -29,13 +29,13 @@ from notify.auth.secrets import (
     new_link_token,
     new_recovery_code,
     normalize_activation_code,
-    normalize_email,
     verify_password,
 )
 from notify.auth.throttle import LoginLimits, check_address, check_principal, record_failure
 from notify.errors import Conflict, InvalidInput, NotFound
 from notify.evidence.log import record_event
 from notify.evidence.models import EventTag
+from notify.mail.addresses import normalize_address
 
 ENROLMENT_VALIDITY = timedelta(hours=72)
 RECOVERY_CODES = 10
@@ -52,9 +52,15 @@ def staff_principal(member: StaffMember) -> str:
     return f"staff:{member.id}"
 
 
+def staff_address(email: str) -> str:
+    """A staff member's address, checked as holders' are; it is his login name and no
+    mail is sent to it by the service (the enrolment link is handed over by the operator)."""
+    return normalize_address(email, smtputf8=True, test_domains=True)
+
+
 def _by_email(session: Session, email: str) -> StaffMember | None:
     try:
-        normalized = normalize_email(email)
+        normalized = staff_address(email)
     except InvalidInput:
         return None
     return session.scalar(select(StaffMember).where(StaffMember.email == normalized))
@@ -69,7 +75,7 @@ class Enrolment:
 
 def create_member(session: Session, email: str, role: str, now: datetime) -> Enrolment:
     """A new member with a single-use enrolment link (the token is returned once)."""
-    email = normalize_email(email)
+    email = staff_address(email)
     try:
         role = Role(role)
     except ValueError:

@@ -462,23 +462,3 @@ def decisions_of_holder(session: Session, holder_id: int) -> list[Decision]:
         .where(Decision.holder_id == holder_id, Decision.channel == Channel.ONLINE,
                Decision.made_available_at.is_not(None))
         .order_by(Decision.made_available_at.desc(), Decision.id.desc())))
-
-
-def decision_of_holder(session: Session, holder_id: int, reference: str) -> Decision:
-    """One of the holder's visible decisions; ``NotFound`` for anyone else's (the same
-    answer as for a reference that does not exist, so as not to tell them apart)."""
-    decision = session.scalar(
-        select(Decision)
-        .where(Decision.reference == reference, Decision.holder_id == holder_id,
-               Decision.channel == Channel.ONLINE, Decision.made_available_at.is_not(None)))
-    if decision is None:
-        raise NotFound("Cette décision n'existe pas ou n'est pas disponible sur votre compte.")
-    return decision
-
-
-def current_balance(session: Session, holder_id: int) -> int | None:
-    """The balance left by the holder's latest decision (by decision date, then deposit)."""
-    return session.scalar(
-        select(Decision.balance_after)
-        .where(Decision.holder_id == holder_id, Decision.balance_after.is_not(None))
-        .order_by(Decision.decided_on.desc(), Decision.id.desc()).limit(1))

@@ -19,7 +19,7 @@ from notify.auth.web import requires, session_auth_method
 from notify.bootstrap import services
 from notify.decisions import holder as ops
 from notify.decisions.letters import render_letter
-from notify.web import db_session, read_only
+from notify.web import db_session, perform, read_only
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +40,9 @@ def decisions():
 
 def _consult(reference: str, via: str):
     """The holder opens his decision: record the consultation, commit, return it."""
-    session = db_session()
-    shown = ops.consult(session, _holder(), reference, now=services().clock.now(), via=via,
-                        policy=services().settings.notification_policy,
-                        authentication=str(session_auth_method()))
-    session.commit()
-    return shown
+    return perform(ops.consult, _holder(), reference, now=services().clock.now(), via=via,
+                   policy=services().settings.notification_policy,
+                   authentication=str(session_auth_method()))
 
 
 @bp.get("/decisions/<reference>")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import secrets
 from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime
@@ -33,8 +34,15 @@ def _header(name: str, value: str) -> str:
     return f"{name}: {encoded}"
 
 
-def render(*, message_id: int, sender: str, to: str, subject: str, text: str, html: str,
+def new_message_id(sender: str) -> str:
+    """A fresh ``Message-ID`` (RFC 5322 3.6.4) on the sender's domain."""
+    return f"<{secrets.token_hex(16)}@{sender.rpartition('@')[2]}>"
+
+
+def render(*, message_id: str, sender: str, to: str, subject: str, text: str, html: str,
            at: datetime) -> bytes:
+    """The message. ``To`` is written as it is: an internationalised address (RFC 6532)
+    makes the headers UTF-8, which only a session with SMTPUTF8 may carry."""
     token = hashlib.sha256(f"{message_id}:{at.isoformat()}".encode()).hexdigest()
     boundary = f"=_notify_{token[:24]}"
     headers = (
@@ -42,12 +50,12 @@ def render(*, message_id: int, sender: str, to: str, subject: str, text: str, ht
         f"To: {to}\r\n"
         f"{_header('Subject', subject)}\r\n"
         f"Date: {format_datetime(at)}\r\n"
-        f"Message-ID: <outbox-{message_id}.{token[24:40]}@notify.local>\r\n"
+        f"Message-ID: {message_id}\r\n"
         "Auto-Submitted: auto-generated\r\n"
         "MIME-Version: 1.0\r\n"
         f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n'
         "\r\n"
-    ).encode("ascii")
+    ).encode()
     parts = b"".join(
         f"--{boundary}\r\nContent-Type: text/{subtype}; charset=utf-8\r\n"
         "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode("ascii")

@@ -1,11 +1,14 @@
-"""Queueing e-mails: a row in the outbox, in the caller's transaction."""
+"""Queueing e-mails: a row in the outbox, in the caller's transaction.
+
+Only the template's name and its arguments are stored: the message is rendered when
+it is sent (``notify.mail.templates``), so queueing needs no Flask context.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from flask import render_template
 from sqlalchemy.orm import Session
 
 from notify.mail.models import MessageState, OutboxMessage
@@ -20,20 +23,21 @@ def enqueue(
     template: str,
     now: datetime,
     subject_ref: str | None = None,
-    **context: Any,
+    **arguments: Any,
 ) -> OutboxMessage:
-    """Render ``templates/mail/<template>.txt`` and ``.html`` and queue the message.
+    """Queue ``templates/mail/<template>.txt`` and ``.html`` with ``arguments`` (JSON values).
 
     The subject line must not carry personal data (it is shown in notifications and
-    logs of every mail system on the way); keep it generic.
+    logs of every mail system on the way); keep it generic. Arguments may hold a secret
+    link: they are wiped once the message is sent.
     """
     message = OutboxMessage(
         kind=kind,
         subject_ref=subject_ref,
         to_address=to,
         subject=subject,
-        body_text=render_template(f"mail/{template}.txt", **context),
-        body_html=render_template(f"mail/{template}.html", **context),
+        template=template,
+        arguments=arguments,
         state=MessageState.PENDING,
         attempts=0,
         created_at=now,

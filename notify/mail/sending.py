@@ -1,21 +1,46 @@
-"""The outbox sender: the job that takes due messages and hands them to SMTP."""
+"""The outbox sender: claim due messages, hand them to SMTP, record each answer at once.
+
+Three steps, each its own transaction:
+
+1. ``claim_due`` takes the due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite
+   serialises writers), moves their ``next_attempt_at`` forward by a lease so that no
+   other sender takes them, gives each a Message-ID, and commits.
+2. The messages are rendered from their template and sent over ``connections`` SMTP
+   sessions in threads (the waits on the server are what they overlap).
+3. Every answer is recorded by ``record_outcomes`` and committed (with the others that
+   arrived meanwhile, at most one per session) before the session that got it sends
+   its next message. A sender killed at any instant has
+   therefore at most one accepted but unrecorded message per SMTP session: those go
+   out again after the lease (with the same Message-ID); every other accepted message
+   is recorded, every unsent one comes back after the lease.
+
+A message that cannot be sent for a reason of its own (its template fails, its
+address needs SMTPUTF8 the server does not offer, a 5xx) fails alone, at once, with
+that reason; the others go on.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import queue
 import re
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
-from sqlalchemy import select
+from jinja2 import TemplateError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from notify.clock import Clock
 from notify.db import Database
 from notify.evidence.log import NewEvent, append_events
 from notify.evidence.models import EventTag
-from notify.mail.message import render
+from notify.mail.addresses import envelope_address
+from notify.mail.message import new_message_id, render
 from notify.mail.models import MessageState, OutboxMessage
 from notify.mail.smtp import MailTransport, PermanentMailError, TemporaryMailError
 
@@ -29,11 +54,27 @@ ADDRESS = re.compile(r"[^\s<>\"',;:]+@[^\s<>\"',;:]+")
 
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=6)
-
+# How long claimed rows stay with the sender that took them. Longer than a run of
+# the job can last (at most ``limit`` messages over SMTP timeouts).
+CLAIM_LEASE = timedelta(minutes=15)
 
 def retry_delay(attempts: int) -> timedelta:
     """Exponential backoff: 30 s, 1 min, 2 min… capped at 6 hours."""
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
+
+
+def recipient_key(secret_key: str) -> bytes:
+    """The key of the recipients' keyed hashes in the evidence, derived from the app
+    secret for this use only (an HMAC of a fixed label), so that it is not the secret
+    itself and proves nothing else."""
+    return hmac.new(secret_key.encode(), b"notify/evidence/recipient-address",
+                    hashlib.sha256).digest()
+
+
+def recipient_hmac(key: bytes, address: str) -> str:
+    """Who received it, without the address: a holder can prove it was his address
+    (given the key), nobody can read it back from the evidence."""
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass
@@ -42,62 +83,139 @@ class SendReport:
     retried: int = 0
     failed: int = 0
 
+    def count(self, outcome: MessageState | str) -> None:
+        if outcome == MessageState.SENT:
+            self.sent += 1
+        elif outcome == MessageState.FAILED:
+            self.failed += 1
+        else:
+            self.retried += 1
 
-def build_message(row: OutboxMessage, sender: str, at: datetime) -> bytes:
-    return render(message_id=row.id, sender=sender, to=row.to_address, subject=row.subject,
-                  text=row.body_text, html=row.body_html, at=at)
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A claimed message, ready for SMTP (or already known to be unsendable)."""
+
+    row_id: int
+    recipient: str
+    smtputf8: bool
+    data: bytes
+    problem: PermanentMailError | None = None
 
 
-def _outcome(row: OutboxMessage, at: datetime) -> NewEvent | None:
+def _compose(row: OutboxMessage, sender: str, at: datetime) -> Outgoing:
+    recipient, smtputf8 = envelope_address(row.to_address)
+    try:
+        text, html = row.bodies()
+        data = render(message_id=row.message_id, sender=sender, to=row.to_address,
+                      subject=row.subject, text=text, html=html, at=at)
+    except (TemplateError, UnicodeError, TypeError, ValueError) as exc:
+        problem = PermanentMailError(f"message impossible à composer : {exc}")
+        return Outgoing(row.id, recipient, smtputf8, b"", problem)
+    return Outgoing(row.id, recipient, smtputf8, data)
+
+
+def claim_due(session: Session, now: datetime, *, sender: str, limit: int) -> list[Outgoing]:
+    """Take the messages due at ``now`` for this sender, and render them (flushes)."""
+    rows = list(session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.state == MessageState.PENDING,
+               OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)))
+    for row in rows:
+        row.next_attempt_at = now + CLAIM_LEASE
+        if row.message_id is None:
+            row.message_id = new_message_id(sender)
+    session.flush()
+    return [_compose(row, sender, now) for row in rows]
+
+
+def _event(row: OutboxMessage, at: datetime, key: bytes) -> NewEvent | None:
     """The evidence event of a sent or finally failed message, if its kind has one."""
     if row.kind not in EVIDENCED_KINDS or not row.subject_ref:
         return None
     sent = row.state == MessageState.SENT
-    return NewEvent(
-        subject=row.subject_ref,
-        tag=EventTag.ALERT_SENT if sent else EventTag.ALERT_FAILED,
-        actor="system",
-        at=at,
-        data={"outbox_id": row.id, "attempts": row.attempts,
-              "smtp_response": row.smtp_response if sent else None,
-              "error": None if sent else row.last_error},
-    )
-
-
-def _failed_try(row: OutboxMessage, error: Exception, now: datetime, max_attempts: int,
-                report: SendReport, outcomes: list[NewEvent]) -> None:
-    row.attempts += 1
-    # Servers often quote the recipient in their refusal: the address stays out of the
-    # row, the logs and the evidence (the row already says to whom it was).
-    row.last_error = ADDRESS.sub("<adresse>", str(error))[:2000]
-    if isinstance(error, PermanentMailError) or row.attempts >= max_attempts:
-        row.state = MessageState.FAILED
-        report.failed += 1
-        outcomes.append(_outcome(row, now))
-        log.error("outbox message %s failed for good after %s attempt(s): %s",
-                  row.id, row.attempts, row.last_error)
+    data = {"outbox_id": row.id, "attempts": row.attempts, "message_id": row.message_id,
+            "recipient_hmac": recipient_hmac(key, row.to_address)}
+    if sent:
+        data.update(message_sha256=row.sent_sha256, smtp_response=row.smtp_response)
     else:
-        row.next_attempt_at = now + retry_delay(row.attempts)
-        report.retried += 1
-        log.warning("outbox message %s will be retried at %s: %s",
-                    row.id, row.next_attempt_at.isoformat(), row.last_error)
+        data.update(error=row.last_error)
+    return NewEvent(subject=row.subject_ref,
+                    tag=EventTag.ALERT_SENT if sent else EventTag.ALERT_FAILED,
+                    actor="system", at=at, data=data)
 
 
-def _deliver(transport: MailTransport, clock: Clock,
-             messages: list[tuple[int, str, bytes]]) -> dict[int, tuple[str, datetime] | Exception]:
-    """One SMTP session: each message's answer and time, or its error, by row id."""
-    results: dict[int, tuple[str, datetime] | Exception] = {}
+def _apply(row: OutboxMessage, message: Outgoing, answer: tuple[str, datetime] | Exception,
+           now: datetime, max_attempts: int) -> None:
+    row.attempts += 1
+    if isinstance(answer, Exception):
+        # Servers often quote the recipient in their refusal: the address stays out of
+        # the row's error, the logs and the evidence (the row already says to whom).
+        row.last_error = ADDRESS.sub("<adresse>", str(answer))[:2000]
+        if isinstance(answer, PermanentMailError) or row.attempts >= max_attempts:
+            row.state = MessageState.FAILED
+            log.error("outbox message %s failed for good after %s attempt(s): %s",
+                      row.id, row.attempts, row.last_error)
+        else:
+            row.next_attempt_at = now + retry_delay(row.attempts)
+            log.warning("outbox message %s will be retried at %s: %s",
+                        row.id, row.next_attempt_at.isoformat(), row.last_error)
+    else:
+        row.smtp_response, row.sent_at = answer
+        row.state = MessageState.SENT
+        row.last_error = None
+        row.arguments = None  # the link it carried must not outlive the sending
+        row.sent_sha256 = hashlib.sha256(message.data).hexdigest()
+
+
+def record_outcomes(session: Session,
+                    answers: list[tuple[Outgoing, tuple[str, datetime] | Exception]], *,
+                    now: datetime, max_attempts: int, key: bytes) -> list[MessageState]:
+    """Write what became of each message: sent (its arguments wiped), retried or failed,
+    with the evidence events of the alerts (flushes)."""
+    ids = [message.row_id for message, _ in answers]
+    rows = {row.id: row for row in session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+    events = []
+    for message, answer in answers:
+        row = rows[message.row_id]
+        _apply(row, message, answer, now, max_attempts)
+        if row.state != MessageState.PENDING:
+            events.append(_event(row, row.sent_at or now, key))
+    session.flush()
+    append_events(session, [event for event in events if event is not None])
+    return [MessageState(rows[message.row_id].state) for message, _ in answers]
+
+
+Answer = tuple[str, datetime] | Exception
+Report = Callable[[Outgoing, Answer], bool]
+
+
+def _deliver(transport: MailTransport, clock: Clock, messages: list[Outgoing],
+             report: Report) -> None:
+    """One SMTP session. ``report`` records each answer and returns False to stop."""
+    answered = 0
     try:
         with transport.connect() as connection:
-            for row_id, recipient, data in messages:
+            for message in messages:
                 try:
-                    results[row_id] = (connection.send(recipient, data), clock.now())
+                    answer: Answer = (connection.send(message.recipient, message.data,
+                                                      smtputf8=message.smtputf8), clock.now())
                 except (TemporaryMailError, PermanentMailError) as exc:
-                    results[row_id] = exc
+                    answer = exc
+                except Exception as exc:  # a defect: retried with backoff, never a stop
+                    log.exception("outbox message %s: unexpected error", message.row_id)
+                    answer = TemporaryMailError(f"erreur inattendue : {exc!r}")
+                answered += 1
+                if not report(message, answer):
+                    return
     except (TemporaryMailError, PermanentMailError) as exc:  # could not connect at all
-        for row_id, _, _ in messages:
-            results.setdefault(row_id, exc)
-    return results
+        for message in messages[answered:]:
+            if not report(message, exc):
+                return
 
 
 def send_due(
@@ -107,54 +225,99 @@ def send_due(
     *,
     sender: str,
     max_attempts: int,
+    key: bytes,
     limit: int = 500,
     connections: int = 1,
 ) -> SendReport:
     """Send the messages due now, at most ``limit``, over ``connections`` SMTP sessions.
 
-    Rows are locked ``FOR UPDATE SKIP LOCKED`` (PostgreSQL), so two senders never take
-    the same message; SQLite serialises writers by itself. The SMTP sessions run in
-    threads (the waits on the server are what they overlap); the rows and the evidence
-    are written by this thread only, in one transaction. A crash between the SMTP
-    acceptance and the commit makes the message go out again on the next run: delivery
-    is at least once, never zero.
+    The database is written by this thread only; each SMTP thread waits for its answer
+    to be committed before it sends its next message.
     """
     report = SendReport()
-    now = clock.now()
     with db.unit_of_work() as uow:
-        rows = list(
-            uow.session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.state == MessageState.PENDING,
-                       OutboxMessage.next_attempt_at <= now)
-                .order_by(OutboxMessage.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        )
-        if not rows:
-            return report
-        messages = [(row.id, row.to_address, build_message(row, sender, now)) for row in rows]
-        shares = [messages[i::connections] for i in range(min(connections, len(messages)))]
-        results: dict[int, tuple[str, datetime] | Exception] = {}
-        if len(shares) == 1:
-            results = _deliver(transport, clock, shares[0])
-        else:
-            with ThreadPoolExecutor(len(shares), thread_name_prefix="smtp") as pool:
-                for part in pool.map(partial(_deliver, transport, clock), shares):
-                    results.update(part)
-        outcomes: list[NewEvent | None] = []
-        for row in rows:
-            result = results[row.id]
-            if isinstance(result, Exception):
-                _failed_try(row, result, now, max_attempts, report, outcomes)
-                continue
-            row.smtp_response, row.sent_at = result
-            row.attempts += 1
-            row.state = MessageState.SENT
-            row.last_error = None
-            report.sent += 1
-            outcomes.append(_outcome(row, row.sent_at))
-        append_events(uow.session, [event for event in outcomes if event is not None])
+        claimed = claim_due(uow.session, clock.now(), sender=sender, limit=limit)
         uow.commit()
+
+    def record(batch: list[tuple[Outgoing, Answer]]) -> None:
+        with db.unit_of_work() as uow:
+            states = record_outcomes(uow.session, batch, now=clock.now(),
+                                     max_attempts=max_attempts, key=key)
+            uow.commit()
+        for state in states:
+            report.count(state)
+
+    unsendable = [(message, message.problem) for message in claimed if message.problem]
+    if unsendable:
+        record(unsendable)
+    ready = [message for message in claimed if message.problem is None]
+    shares = [ready[i::connections] for i in range(min(connections, len(ready)))]
+    if not shares:
+        return report
+
+    answers: queue.Queue = queue.Queue()
+    stopping = threading.Event()
+
+    def hand_over(message: Outgoing, answer: Answer) -> bool:
+        recorded = threading.Event()
+        answers.put((message, answer, recorded))
+        recorded.wait()
+        return not stopping.is_set()
+
+    def session(share: list[Outgoing]) -> None:
+        try:
+            _deliver(transport, clock, share, hand_over)
+        finally:
+            answers.put(None)
+
+    threads = [threading.Thread(target=session, args=(share,), name=f"smtp-{n}")
+               for n, share in enumerate(shares)]
+    for thread in threads:
+        thread.start()
+    running = len(threads)
+    try:
+        while running:
+            # The answers that arrived meanwhile are recorded together: at most one per
+            # session, each session waiting for its own.
+            items = [answers.get()]
+            while True:
+                try:
+                    items.append(answers.get_nowait())
+                except queue.Empty:
+                    break
+            running -= items.count(None)
+            batch = [item for item in items if item is not None]
+            try:
+                if batch:
+                    record([(message, answer) for message, answer, _ in batch])
+            finally:
+                for _, _, recorded in batch:
+                    recorded.set()
+    finally:
+        # Recording failed (the database went away): let the sessions stop; their
+        # unrecorded messages come back after the lease.
+        stopping.set()
+        while running:
+            item = answers.get()
+            if item is None:
+                running -= 1
+            else:
+                item[2].set()
+        for thread in threads:
+            thread.join()
     return report
+
+
+def purge_sent(session: Session, now: datetime, retention: timedelta) -> int:
+    """Delete the finished messages (sent or failed for good) older than ``retention``.
+
+    A sent message's arguments are already gone; what the row still held (the hash of
+    what was sent, its Message-ID, the server's answer) is in the evidence log for the
+    alerts, whose sending is a legal step. Pending messages are never deleted.
+    """
+    result = session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.state.in_([MessageState.SENT, MessageState.FAILED]),
+               OutboxMessage.created_at < now - retention)
+        .execution_options(synchronize_session=False))
+    return result.rowcount

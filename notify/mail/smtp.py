@@ -17,13 +17,18 @@ class TemporaryMailError(Exception):
 
 
 class PermanentMailError(Exception):
-    """Do not try again: the server refused the message for good (5xx)."""
+    """Do not try again: the server refused the message for good (5xx), or the message
+    cannot be sent at all (an internationalised address without SMTPUTF8)."""
+
+
+SMTPUTF8_MISSING = ("le serveur SMTP n'offre pas SMTPUTF8 : adresse internationalisée "
+                    "impossible à remettre")
 
 
 class MailConnection(Protocol):
-    def send(self, recipient: str, data: bytes) -> str:
+    def send(self, recipient: str, data: bytes, *, smtputf8: bool = False) -> str:
         """Send one message (CRLF line ends); return the server's answer; raise a
-        *MailError otherwise."""
+        *MailError otherwise. ``smtputf8``: the envelope or headers are not ASCII."""
 
 
 class MailTransport(Protocol):
@@ -43,9 +48,18 @@ class _SMTPConnection:
         self.client = client
         self.sender = sender
 
-    def send(self, recipient: str, data: bytes) -> str:
+    def send(self, recipient: str, data: bytes, *, smtputf8: bool = False) -> str:
+        options: list[str] = []
+        if smtputf8:
+            # RFC 6531: the only way to carry an internationalised address. Without it
+            # the message cannot be delivered; that is this message's fault, not the
+            # session's, so it fails alone.
+            if not self.client.has_extn("smtputf8"):
+                raise PermanentMailError(SMTPUTF8_MISSING)
+            options = ["SMTPUTF8"] + (["BODY=8BITMIME"] if self.client.has_extn("8bitmime")
+                                      else [])
         try:
-            code, text = self.client.mail(self.sender)
+            code, text = self.client.mail(self.sender, options)
             if code != 250:
                 self.client.rset()
                 raise _classify(code, text)
@@ -59,6 +73,8 @@ class _SMTPConnection:
             if isinstance(exc, smtplib.SMTPResponseException):
                 raise _classify(exc.smtp_code, exc.smtp_error) from exc
             raise TemporaryMailError(f"connexion SMTP perdue : {exc}") from exc
+        finally:
+            self.client.command_encoding = "ascii"  # the next message may be ASCII only
         if code != 250:
             raise _classify(code, text)
         return f"{code} {text.decode('utf-8', 'replace')}"

@@ -1,16 +1,23 @@
-"""What every blueprint shares: sessions, CSRF, security headers, errors, layout."""
+"""What every feature's views share: the request session, CSRF, security headers, error
+pages, date formatting, the DSFR layout. It imports no feature: each feature registers
+its own blueprints from its ``init_app`` (``tests/unit/app/test_import_graph.py``)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request, send_from_directory
 from flask_wtf.csrf import CSRFProtect
 
 from notify.bootstrap import services
+from notify.errors import DomainError
 
 log = logging.getLogger(__name__)
+
+R = TypeVar("R")
 
 DSFR_DIST = Path(__file__).resolve().parent.parent.parent / "node_modules/@gouvfr/dsfr/dist"
 
@@ -34,8 +41,8 @@ def _is_read_only() -> bool:
 def db_session():
     """The request's session: opened on first use, rolled back and closed at teardown.
 
-    Views commit it once, after the operation succeeded; whatever was not committed
-    is rolled back when the request ends. The views marked ``read_only`` get a
+    Views commit it through ``perform``, once the operation succeeded; whatever was not
+    committed is rolled back when the request ends. The views marked ``read_only`` get a
     read-only session (the user loader's reads included).
     """
     if "db_session" not in g:
@@ -43,6 +50,25 @@ def db_session():
         factory = db.read_session_factory if _is_read_only() else db.session_factory
         g.db_session = factory()
     return g.db_session
+
+
+def perform(operation: Callable[..., R], /, *args: Any, keep_refused: bool = False,
+            **kwargs: Any) -> R:
+    """Call one operation with the request's session and commit: the one place where a
+    view commits. A ``DomainError`` is re-raised for the view to show, after a rollback,
+    or after a commit with ``keep_refused`` (a refused login still counts as a failure).
+    """
+    session = db_session()
+    try:
+        result = operation(session, *args, **kwargs)
+    except DomainError:
+        if keep_refused:
+            session.commit()
+        else:
+            session.rollback()
+        raise
+    session.commit()
+    return result
 
 
 def _close_session(_exc) -> None:
@@ -66,14 +92,12 @@ def _setup_assets(app: Flask) -> None:
 
 
 def setup_web(app: Flask) -> None:
+    """The shared parts, set up before any feature's ``init_app``."""
     from notify.web import errors, formatting, security
 
     settings = app.extensions["notify"].settings
     app.teardown_appcontext(_close_session)
     csrf.init_app(app)
-    from notify import auth
-
-    auth.init_app(app)
     _setup_assets(app)
     security.init_app(app)
     errors.init_app(app)
@@ -81,17 +105,6 @@ def setup_web(app: Flask) -> None:
     app.jinja_env.globals["state_brand"] = settings.state_brand
     app.jinja_env.globals["demo_mode"] = settings.mode == "demo"
 
-    from notify.web.pages import bp as pages_bp
-
-    app.register_blueprint(pages_bp)
-
-    from notify import accounts, decisions, evidence, franceconnect
-
-    accounts.init_app(app)
-    evidence.init_app(app)
-    decisions.init_app(app)
-    franceconnect.init_app(app)
-    if settings.mode == "demo":
-        from notify.demo.views import bp as demo_bp
-
-        app.register_blueprint(demo_bp)
+    @app.route("/sante")
+    def health():
+        return {"status": "ok"}

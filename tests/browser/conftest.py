@@ -84,16 +84,12 @@ class LiveSite:
 
     def send_mail(self) -> None:
         """What the scheduler would do next: run the outbox job once."""
-        from notify.jobs import JOBS, run_job
-
-        run_job(self.app, next(job for job in JOBS if job.name == "send_outbox"))
+        self.run_jobs("send_outbox")
 
     def run_jobs(self, *names: str) -> None:
-        from notify.jobs import JOBS, run_job
+        from tests.jobs import run_jobs
 
-        for job in JOBS:
-            if job.name in names:
-                run_job(self.app, job)
+        run_jobs(self.app, *names)
 
     def deposit(self, items: list[dict]) -> None:
         """Deposit as the administration would, then certify and make available."""

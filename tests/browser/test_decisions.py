@@ -2,7 +2,7 @@
 
 import pytest
 
-from notify.decisions.testing import withdrawal
+from tests.deposits import withdrawal
 
 pytestmark = pytest.mark.browser
 

@@ -25,7 +25,8 @@ def test_two_senders_never_send_a_message_twice(run_together, committed_url, clo
         for n in range(120):
             uow.session.add(OutboxMessage(
                 kind="decision_alert", subject_ref=f"decision:R{n}", to_address=f"t{n}@example.fr",
-                subject="Une nouvelle décision est disponible", body_text="x", body_html="<p>x</p>",
+                subject="Une nouvelle décision est disponible", template="decision_alert",
+                arguments={"link": "https://notify.test/decisions"},
                 state=MessageState.PENDING, attempts=0, created_at=clock.now(),
                 next_attempt_at=clock.now()))
         uow.commit()
@@ -34,7 +35,7 @@ def test_two_senders_never_send_a_message_twice(run_together, committed_url, clo
         own = database.Database.from_url(committed_url)
         transport = SMTPTransport("127.0.0.1", smtp_server.port, sender="n@notify.test")
         while send_due(own, transport, clock, sender="n@notify.test", max_attempts=3,
-                       limit=10).sent:
+                       key=b"k", limit=10).sent:
             pass
         own.engine.dispose()
 

@@ -21,13 +21,13 @@ from notify.auth import api_clients
 from notify.cli import jobs as jobs_command
 from notify.decisions.audit import export_bundle
 from notify.decisions.operations import make_available
-from notify.decisions.testing import restoration, withdrawal
 from notify.evidence.bundle import verify_bundle
 from notify.evidence.log import events_of
 from notify.evidence.models import Event
-from notify.jobs import JOBS, run_job
 from notify.mail.models import OutboxMessage
 from tests.conftest import depositor_id
+from tests.deposits import restoration, withdrawal
+from tests.jobs import run_jobs
 from timestamp.authority import Authority
 from timestamp.client import RemoteClient
 from timestamp.oids import TEST_POLICY
@@ -40,7 +40,7 @@ DELAY_ENDS = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
 
 
 def run_all_jobs(app):
-    return {job.name: run_job(app, job) for job in JOBS}
+    return run_jobs(app)
 
 
 def text_of(response) -> str:
@@ -269,8 +269,7 @@ def test_crash_between_two_jobs_loses_and_duplicates_nothing(app, session, clock
     client.post(API, headers=bearer,
                 json=[withdrawal("SNPC-2026-000300", account.holder.licence_number)])
     clock.advance(timedelta(seconds=1))
-    jobs = {job.name: job for job in JOBS}
-    run_job(app, jobs["certify_evidence"])  # committed
+    run_jobs(app, "certify_evidence")  # committed
 
     services = app.extensions["notify"]
     with app.app_context(), pytest.raises(RuntimeError), services.db.unit_of_work() as uow:

@@ -399,3 +399,40 @@ def test_demo_mail_catcher_pages_exist_in_demo_mode_only(client, db, clock, time
         catcher.stop()
     page = demo.test_client().get("/demo/courriels").get_data(as_text=True)
     assert "Essai du catcher" in page and "Bonjour" in page
+
+
+def test_internationalised_address_refused_at_input_with_a_clear_message(browser,
+                                                                          open_account):
+    import html
+
+    from notify.mail.addresses import NEEDS_SMTPUTF8
+
+    open_account(email="zoe@example.fr")
+    browser.login("zoe@example.fr")
+    response = browser.submit("/compte/courriel", {"new_email": "zoë@exemple.fr"})
+    assert response.status_code == 200
+    assert NEEDS_SMTPUTF8 in html.unescape(response.get_data(as_text=True))
+    response = browser.submit("/compte/courriel", {"new_email": "zoe@"})
+    assert "Saisissez une adresse électronique valide" in response.get_data(as_text=True)
+
+
+def test_internationalised_address_accepted_and_delivered_when_the_relay_offers_smtputf8(
+        db, clock, smtp_server, timestamp_client, tmp_path, open_account, inbox):
+    from notify import create_app
+    from tests.conftest import Browser
+    from tests.jobs import run_jobs
+
+    app = create_app({"mode": "test", "instance_path": tmp_path / "u", "database": db,
+                      "clock": clock, "timestamp_client": timestamp_client,
+                      "smtp_host": "127.0.0.1", "smtp_port": smtp_server.port,
+                      "base_url": "https://notify.test", "smtp_utf8": "1"})
+    open_account(email="zoe@example.fr")
+    browser = Browser(app.test_client())
+    browser.login("zoe@example.fr")
+    response = browser.submit("/compte/courriel", {"new_email": "Zoë@Exemple.fr"})
+    assert response.status_code == 302
+    run_jobs(app, "send_outbox")
+    verify = next(m for m in inbox.messages if m["To"] == "zoë@exemple.fr")
+    link = link_in(verify, "/compte/verification")
+    browser.submit(link, page=link)
+    assert "zoë@exemple.fr" in browser.get("/compte").get_data(as_text=True)

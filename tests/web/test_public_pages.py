@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from notify import create_app
-from notify.web.pages import appeal_example
+from notify.accounts.pages import appeal_example
 
 FOOTER_PAGES = {
     "/accessibilite": "Déclaration d'accessibilité",

@@ -56,8 +56,8 @@ def test_registration_records_both_acceptances_and_queues_verification(
         "version": CONDITIONS.version, "text_sha256": CONDITIONS.sha256}
     mail = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "verify_email"))
     assert mail.to_address == "titulaire@example.fr"
-    assert registration.verification_token in mail.body_text
-    assert holder.licence_number not in mail.subject + mail.body_text
+    assert registration.verification_token in mail.bodies()[0]
+    assert holder.licence_number not in mail.subject + mail.bodies()[0]
 
 
 def test_account_opens_only_when_the_address_is_verified(session, ctx, clock, make_holder,
@@ -207,14 +207,14 @@ def test_email_change_is_used_only_once_verified_and_old_address_is_told(
     assert {(m.kind, m.to_address) for m in mails} == {
         ("verify_email", "nouvelle@example.fr"),
         ("email_change_requested", "titulaire@example.fr")}
-    token = next(m for m in mails if m.kind == "verify_email").body_text.split(
+    token = next(m for m in mails if m.kind == "verify_email").bodies()[0].split(
         "/compte/verification/")[1].split()[0]
     assert ops.verify_email(session, token, clock.now(), ctx.settings) == "change"
     assert account.email == "nouvelle@example.fr"
     assert account.pending_email is None
     told = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "email_changed"))
     assert told.to_address == "titulaire@example.fr"
-    assert "nouvelle@example.fr" not in told.body_text
+    assert "nouvelle@example.fr" not in told.bodies()[0]
     assert tags(session, account)[-2:] == ["email_verified", "email_changed"]
 
 
@@ -261,7 +261,7 @@ def test_reset_password_link_changes_password_once(session, ctx, clock, open_acc
     account = open_account()
     ops.request_password_reset(session, "titulaire@example.fr", clock.now(), ctx.settings)
     mail = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "reset_password"))
-    token = mail.body_text.split("/mot-de-passe/nouveau/")[1].split()[0]
+    token = mail.bodies()[0].split("/mot-de-passe/nouveau/")[1].split()[0]
     ops.reset_password(session, token, "a brand new passphrase", clock.now())
     assert ops.authenticate(session, account.email, "a brand new passphrase", "10.0.0.1",
                             clock.now(), LIMITS) is account

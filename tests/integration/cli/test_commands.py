@@ -87,3 +87,30 @@ def test_smtp_down_keeps_mail_pending_and_outbox_status_says_why(notify):
     assert " pending : 3" in status
     assert "injoignable" in status
     assert "essais=1" in status
+
+
+def test_a_failing_job_does_not_stop_the_others_and_is_shown(notify, tmp_path):
+    import sqlite3
+
+    # A real failure of one job: its table is gone.
+    with sqlite3.connect(tmp_path / "instance" / "notify.db") as conn:
+        conn.execute("DROP TABLE login_failures")
+    result = notify("jobs", "run-once", expect=1)
+    assert "forget_login_failures: ÉCHEC" in result.stderr
+    assert "login_failures" in result.stderr
+    # Every job ran, the ones after the failing one too.
+    for name in ("certify_evidence", "close_accounts", "send_outbox",
+                 "record_deemed_notifications", "purge_decisions", "purge_outbox"):
+        assert f"{name}: " in result.stdout
+    assert "1 tâche(s) en échec : forget_login_failures" in result.stderr
+
+    status = notify("jobs", "status").stdout
+    lines = {line.split(":")[0]: line for line in status.splitlines() if not line.startswith(" ")}
+    assert "ÉCHEC" in lines["forget_login_failures"]
+    assert "login_failures" in lines["forget_login_failures"]
+    assert "réussie" in lines["send_outbox"] and " s — " in lines["send_outbox"]
+
+
+def test_jobs_status_before_any_run(notify):
+    assert "send_outbox: jamais exécutée" in notify("jobs", "status").stdout
+

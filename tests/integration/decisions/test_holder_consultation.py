@@ -12,12 +12,12 @@ from notify.decisions import holder as ops
 from notify.decisions import operations as deposit_ops
 from notify.decisions.models import Decision
 from notify.decisions.notification import run_deemed_notifications
-from notify.decisions.testing import restoration, withdrawal
 from notify.errors import NotFound
 from notify.evidence.log import events_of
-from notify.jobs import JOBS, run_job
 from notify.legal.deadlines import appeal_deadline
 from tests.conftest import depositor_id
+from tests.deposits import restoration, withdrawal
+from tests.jobs import run_jobs
 
 PARIS_D = date(2026, 11, 20)
 """The test clock starts 2026-11-20 09:30 UTC, 10:30 in Paris."""
@@ -26,9 +26,7 @@ DELAY_ENDS = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
 
 
 def run(app, *names):
-    for job in JOBS:
-        if job.name in names:
-            run_job(app, job)
+    run_jobs(app, *names)
 
 
 def available(app, session, clock, account, *items):

@@ -17,20 +17,18 @@ from notify.decisions.notification import (
     record_deemed_notifications,
     run_deemed_notifications,
 )
-from notify.decisions.testing import withdrawal
 from notify.evidence.log import canonical_json, event_hash, events_of
-from notify.jobs import JOBS, run_job
 from notify.legal.deadlines import deemed_notification_at
 from tests.conftest import depositor_id
+from tests.deposits import withdrawal
+from tests.jobs import run_jobs
 
 DELAY_ENDS = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
 """Made available 2026-11-20 09:30 UTC: the delay ends at 24:00 of 5 December in Paris."""
 
 
 def run(app, *names):
-    for job in JOBS:
-        if job.name in names:
-            run_job(app, job)
+    run_jobs(app, *names)
 
 
 def available(app, session, clock, accounts):

@@ -16,9 +16,9 @@ from notify.auth.api_clients import token_digest
 from notify.auth.models import ApiClient
 from notify.decisions import operations as ops
 from notify.decisions.models import Decision, PostalBatch
-from notify.decisions.testing import restoration, withdrawal
 from notify.evidence.log import events_of
 from tests.conftest import depositor_id
+from tests.deposits import restoration, withdrawal
 
 
 @pytest.fixture

@@ -11,20 +11,18 @@ from notify.decisions import holder
 from notify.decisions import operations as deposit_ops
 from notify.decisions.models import Decision
 from notify.decisions.retention import PURGED_COLUMNS, purge_expired
-from notify.decisions.testing import withdrawal
 from notify.evidence.log import events_of
-from notify.jobs import JOBS, run_job
 from notify.legal.delays import Period
 from tests.conftest import depositor_id
+from tests.deposits import withdrawal
+from tests.jobs import run_jobs
 
 RETAINED_UNTIL = datetime(2032, 11, 20, 9, 30, tzinfo=UTC)
 """Made available 2026-11-20 09:30 UTC (10:30 Paris) + P6Y, in Paris wall time."""
 
 
 def run(app, *names):
-    for job in JOBS:
-        if job.name in names:
-            run_job(app, job)
+    run_jobs(app, *names)
 
 
 def notified(app, session, clock, account, reference="D-1"):

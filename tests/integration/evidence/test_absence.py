@@ -21,7 +21,6 @@ from notify.decisions import holder as holder_ops
 from notify.decisions import operations as deposit_ops
 from notify.decisions.audit import compare_with_log, export_bundle, run_checks
 from notify.decisions.models import Decision
-from notify.decisions.testing import withdrawal
 from notify.evidence.bundle import (
     BundleBatch,
     BundleEvent,
@@ -32,17 +31,17 @@ from notify.evidence.bundle import (
 from notify.evidence.export import VERIFY_HINT
 from notify.evidence.log import events_of, format_instant, record_event
 from notify.evidence.models import Event, EventTag
-from notify.jobs import JOBS, run_job
+from notify.jobs import jobs_of, run_job
 from tests.conftest import depositor_id
+from tests.deposits import withdrawal
+from tests.jobs import run_jobs
 
 DELAY_ENDS = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
 """Made available 2026-11-20 09:30 UTC: the delay ends at 24:00 of 5 December in Paris."""
 
 
 def run(app, *names):
-    for job in JOBS:
-        if job.name in names:
-            run_job(app, job)
+    run_jobs(app, *names)
 
 
 @pytest.fixture
@@ -242,8 +241,12 @@ def test_the_job_checks_the_log_and_the_table(app, session, clock, decision):
     session.execute(update(Decision).where(Decision.id == decision.id).values(
         made_available_at=datetime(2026, 11, 10, tzinfo=UTC)))
     session.commit()
-    job = next(j for j in JOBS if j.name == "check_evidence")
-    assert run_job(app, job) == {"log.integrity": True, "decisions.match_log": False}
+    job = next(j for j in jobs_of(app) if j.name == "check_evidence")
+    outcome = run_job(app, job)
+    # A failed check fails the job, so that ``notify jobs status`` shows it.
+    assert not outcome.ok
+    assert "La table des décisions dit ce que dit le journal" in outcome.error
+    assert "Le journal est intact" not in outcome.error
 
 
 def test_a_deemed_instant_that_is_not_the_recomputed_one_is_refused(app, session, clock,
@@ -297,10 +300,9 @@ def test_the_job_refuses_a_snapshot_over_a_tampered_log(app, session, clock, dec
     clock.advance(timedelta(days=1))
     holder_ops.consult(session, decision.account.holder, "D-1", now=clock.now(), via="page")
     session.commit()
-    job = next(j for j in JOBS if j.name == "certify_evidence")
-    refused = run_job(app, job)
+    refused = run_jobs(app, "certify_evidence")["certify_evidence"]
     assert refused.certified == 1 and "supprimé ou modifié" in refused.heads_error
     clock.advance(timedelta(seconds=2))  # not tried again at every run
-    assert run_job(app, job).heads_error is None
+    assert run_jobs(app, "certify_evidence")["certify_evidence"].heads_error is None
     clock.advance(timedelta(hours=1))
-    assert run_job(app, job).heads_error
+    assert run_jobs(app, "certify_evidence")["certify_evidence"].heads_error

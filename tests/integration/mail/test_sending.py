@@ -8,7 +8,7 @@ from sqlalchemy import select
 from notify.evidence.log import events_of
 from notify.mail.models import MessageState, OutboxMessage
 from notify.mail.outbox import enqueue
-from notify.mail.sending import retry_delay, send_due
+from notify.mail.sending import recipient_key, retry_delay, send_due
 from notify.mail.smtp import SMTPTransport
 
 
@@ -24,24 +24,29 @@ def down_transport(free_port):
                          timeout=2)
 
 
-def queue(app, session, clock, kind="verify_email", to="titulaire@example.fr",
-          subject_ref=None):
-    with app.app_context():
-        message = enqueue(session, kind=kind, to=to, subject="Confirmez votre adresse",
-                          template="verify_email", now=clock.now(), subject_ref=subject_ref,
-                          link="https://notify.test/compte/verification/abc", hours=48)
+KEY = recipient_key("test secret")
+
+
+def queue(session, clock, kind="verify_email", to="titulaire@example.fr", subject_ref=None,
+          **arguments):
+    """Queue a message, outside any Flask context (as an operation run by a job does)."""
+    arguments = arguments or {"link": "https://notify.test/compte/verification/abc",
+                              "hours": 48}
+    message = enqueue(session, kind=kind, to=to, subject="Confirmez votre adresse",
+                      template="verify_email", now=clock.now(), subject_ref=subject_ref,
+                      **arguments)
     session.commit()
     return message
 
 
-def send(db, transport, clock, max_attempts=3):
+def send(db, transport, clock, max_attempts=3, connections=1):
     return send_due(db, transport, clock, sender="ne-pas-repondre@notify.test",
-                    max_attempts=max_attempts)
+                    max_attempts=max_attempts, key=KEY, connections=connections)
 
 
 def test_message_is_delivered_and_the_answer_recorded(app, db, session, clock, transport,
                                                       inbox):
-    message = queue(app, session, clock)
+    message = queue(session, clock)
     report = send(db, transport, clock)
     assert (report.sent, report.retried, report.failed) == (1, 0, 0)
     [received] = inbox.messages
@@ -60,7 +65,7 @@ def test_message_is_delivered_and_the_answer_recorded(app, db, session, clock, t
 def test_server_down_keeps_the_message_and_retries_with_backoff(app, db, session, clock,
                                                                 down_transport, transport,
                                                                 inbox):
-    message = queue(app, session, clock)
+    message = queue(session, clock)
     report = send(db, down_transport, clock)
     assert (report.sent, report.retried) == (0, 1)
     session.refresh(message)
@@ -79,7 +84,7 @@ def test_server_down_keeps_the_message_and_retries_with_backoff(app, db, session
 
 def test_permanent_refusal_is_final_and_recorded(app, db, session, clock, transport, inbox):
     inbox.refuse_with = "550 5.1.1 <titulaire@example.fr>: Mailbox unavailable"
-    message = queue(app, session, clock)
+    message = queue(session, clock)
     report = send(db, transport, clock)
     assert report.failed == 1
     session.refresh(message)
@@ -93,7 +98,7 @@ def test_permanent_refusal_is_final_and_recorded(app, db, session, clock, transp
 def test_temporary_refusals_give_up_after_the_last_attempt(app, db, session, clock, transport,
                                                            inbox):
     inbox.refuse_with = "451 4.3.0 Try again later"
-    message = queue(app, session, clock)
+    message = queue(session, clock)
     for attempt in range(1, 4):
         send(db, transport, clock, max_attempts=3)
         session.refresh(message)
@@ -111,8 +116,8 @@ def test_backoff_doubles_and_is_capped():
 
 def test_alert_acceptance_is_an_event_of_its_decision(app, db, session, clock, transport,
                                                       inbox):
-    queue(app, session, clock, kind="decision_alert", subject_ref="decision:TEST-1")
-    queue(app, session, clock, kind="verify_email", subject_ref="account:CPT-1")
+    queue(session, clock, kind="decision_alert", subject_ref="decision:TEST-1")
+    queue(session, clock, kind="verify_email", subject_ref="account:CPT-1")
     send(db, transport, clock)
     [event] = events_of(session, "decision:TEST-1")
     assert event.tag == "alert_sent"
@@ -122,7 +127,7 @@ def test_alert_acceptance_is_an_event_of_its_decision(app, db, session, clock, t
 
 def test_alert_final_failure_is_an_event_too(app, db, session, clock, transport, inbox):
     inbox.refuse_with = "550 5.1.1 Mailbox unavailable"
-    queue(app, session, clock, kind="decision_alert", subject_ref="decision:TEST-2")
+    queue(session, clock, kind="decision_alert", subject_ref="decision:TEST-2")
     send(db, transport, clock)
     [event] = events_of(session, "decision:TEST-2")
     assert event.tag == "alert_failed"
@@ -132,10 +137,9 @@ def test_alert_final_failure_is_an_event_too(app, db, session, clock, transport,
 def test_several_connections_deliver_each_message_once(app, db, session, clock, transport,
                                                        inbox):
     for n in range(7):
-        queue(app, session, clock, kind="decision_alert", to=f"t{n}@example.fr",
+        queue(session, clock, kind="decision_alert", to=f"t{n}@example.fr",
               subject_ref=f"decision:MULTI-{n}")
-    report = send_due(db, transport, clock, sender="ne-pas-repondre@notify.test",
-                      max_attempts=3, connections=3)
+    report = send(db, transport, clock, connections=3)
     assert report.sent == 7
     assert sorted(m["To"] for m in inbox.messages) == [f"t{n}@example.fr" for n in range(7)]
     for n in range(7):

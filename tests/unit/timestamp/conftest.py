@@ -11,11 +11,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from tests.unit.timestamp.doubles import FixedClock
 from timestamp.authority import Authority
 from timestamp.oids import TEST_POLICY
 from timestamp.pki import generate_authority
 from timestamp.serials import CounterSerials
-from timestamp.testing import FixedClock
 
 ISSUED_AT = datetime(2026, 3, 2, 10, 15, 30, tzinfo=UTC)
 DATA = "Décision 48 SI : retrait de 3 points".encode()

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from tests.unit.timestamp.doubles import FakeClient
 from timestamp.client import EmbeddedClient, TimestampUnavailable
-from timestamp.testing import FakeClient
 from timestamp.verify import verify_token
 
 

@@ -6,8 +6,8 @@ import multiprocessing
 
 import pytest
 
+from tests.unit.timestamp.doubles import issue_serials_worker
 from timestamp.serials import CounterSerials, FileSerials, SerialCounterError
-from timestamp.testing import issue_serials_worker
 
 
 def test_counter_serials():

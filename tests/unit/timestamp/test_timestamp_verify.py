@@ -13,12 +13,12 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.unit.timestamp.doubles import FixedClock
 from timestamp import authority as authority_module
 from timestamp import der, oids
 from timestamp.authority import Authority, rejection
 from timestamp.pki import generate_authority
 from timestamp.serials import CounterSerials
-from timestamp.testing import FixedClock
 from timestamp.verify import VerificationError, verify_token
 
 

@@ -13,9 +13,9 @@ from notify.auth import api_clients, totp
 from notify.auth import staff as staff_ops
 from notify.auth.models import StaffMember
 from notify.auth.permissions import PrincipalKind
-from notify.decisions.testing import withdrawal
 from notify.evidence.log import events_of
 from tests.conftest import PASSWORD, depositor_id
+from tests.deposits import withdrawal
 
 STAFF_PASSWORD = "un mot de passe d'agent solide"
 

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from notify.auth import api_clients
 from notify.auth.models import ApiClient
 from notify.decisions.models import Decision
-from notify.decisions.testing import restoration, withdrawal
 from notify.evidence.log import record_event
 from notify.evidence.models import EventTag
+from tests.deposits import restoration, withdrawal
 
 URL = "/api/v1/decisions"
 

@@ -18,8 +18,8 @@ from werkzeug.serving import make_server
 
 from notify.decisions.content import MAX_BODY_BYTES
 from notify.decisions.models import Decision
-from notify.decisions.testing import restoration, withdrawal
 from notify.web.json_input import MAX_DEPTH
+from tests.deposits import restoration, withdrawal
 
 URL = "/api/v1/decisions"
 TOO_BIG = f"Corps trop volumineux : {MAX_BODY_BYTES} octets au plus."

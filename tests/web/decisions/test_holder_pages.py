@@ -12,18 +12,16 @@ from sqlalchemy import select
 
 from notify.accounts.models import AccountState
 from notify.decisions.models import Decision
-from notify.decisions.testing import restoration, withdrawal
 from notify.evidence.log import events_of
-from notify.jobs import JOBS, run_job
+from tests.deposits import restoration, withdrawal
+from tests.jobs import run_jobs
 
 URL = "/api/v1/decisions"
 PAGES = ("/decisions/{ref}", "/decisions/{ref}/courrier.pdf")
 
 
 def run(app, *names):
-    for job in JOBS:
-        if job.name in names:
-            run_job(app, job)
+    run_jobs(app, *names)
 
 
 @pytest.fixture

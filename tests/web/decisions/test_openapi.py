@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from notify.decisions.models import Decision
-from notify.decisions.testing import restoration, withdrawal
+from tests.deposits import restoration, withdrawal
 
 URL = "/api/v1/decisions"
 TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}

@@ -1,4 +1,4 @@
-"""Builders of deposit items, for tests and the benchmark (not used by the service)."""
+"""Builders of deposit items, for the tests and the benchmark."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Test doubles for code that depends on the time-stamping service (unit tests only).
+"""Test doubles for code that depends on the time-stamping service (unit tests only, kept
+out of the shipped package).
 
 Integration tests use the real authority over real HTTP instead.
 """

@@ -1,6 +1,6 @@
-"""Public pages: home, the legal texts (each published version stays readable), and the
-pages every French public site carries (accessibility, legal notice, personal data, help
-on the appeal deadline)."""
+"""Public pages: home, the legal texts a holder accepts when opening an account (each
+published version stays readable), and the pages every French public site carries
+(accessibility, legal notice, personal data, help on the appeal deadline)."""
 
 from __future__ import annotations
 
@@ -79,8 +79,3 @@ def appeal_example(made_available_at: datetime = EXAMPLE_MADE_AVAILABLE_AT) -> A
 @bp.route("/aide/delai-de-recours")
 def appeal_help():
     return render_template("pages/appeal_help.html", example=appeal_example())
-
-
-@bp.route("/sante")
-def health():
-    return {"status": "ok"}
