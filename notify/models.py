@@ -7,7 +7,16 @@ from notify.db import Base
 from notify.decisions.models import ApiToken, Decision, PostalBatch
 from notify.evidence.models import Event, EvidenceBatch
 from notify.mail.models import OutboxMessage
+from notify.registrations.models import (
+    Application,
+    Centre,
+    Provider,
+    ProviderStatusChange,
+    TrackingFailure,
+    Transition,
+)
 
-__all__ = ["Account", "ActivationCode", "ApiToken", "Base", "Decision", "EmailToken", "Event",
-           "EvidenceBatch", "Holder", "LoginFailure", "Organisation", "OutboxMessage",
-           "PostalBatch"]
+__all__ = ["Account", "ActivationCode", "ApiToken", "Application", "Base", "Centre", "Decision",
+           "EmailToken", "Event", "EvidenceBatch", "Holder", "LoginFailure", "Organisation",
+           "OutboxMessage", "PostalBatch", "Provider", "ProviderStatusChange", "TrackingFailure",
+           "Transition"]

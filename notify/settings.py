@@ -89,6 +89,8 @@ class Settings:
     evidence_batch_size: int
     notification_policy: NotificationPolicy
     routing_policy: RoutingPolicy
+    registration_mandate_days: int = 15
+    registration_ww_months: int = 4
 
     @property
     def is_production(self) -> bool:
@@ -316,6 +318,13 @@ def load_settings(
         notification_policy=read.policy("notification_policy", NotificationPolicy,
                                         DEFAULT_NOTIFICATION_POLICY),
         routing_policy=read.policy("routing_policy", RoutingPolicy, DEFAULT_ROUTING_POLICY),
+        # Delay for a provider to transmit an application from its mandate (art. 18-1
+        # and following of the arrêté du 9 février 2009 say "within the set delays"
+        # without a figure: a setting, shown to staff).
+        registration_mandate_days=read.integer("registration_mandate_days", 15, minimum=1),
+        # Validity of a WW provisional number: four months since the arrêté of
+        # 15 December 2025 as read, not confirmed.
+        registration_ww_months=read.integer("registration_ww_months", 4, minimum=1),
     )
     if production and not tsa_url and read.raw("tsa_policy_oid") in (None, ""):
         read.problems.append("NOTIFY_TSA_POLICY_OID (OID de la politique d'horodatage) est "

@@ -31,6 +31,11 @@ class EventTag(enum.StrEnum):
     DEEMED_NOTIFIED = "deemed_notified"
     CONTENT_PURGED = "content_purged"
     EXPORTED_FOR_PRINT = "exported_for_print"
+    # Vehicle registration files (subject registration:<number>) and their providers
+    REGISTRATION_FILED = "registration_filed"
+    REGISTRATION_ASSIGNED = "registration_assigned"
+    REGISTRATION_TRANSITION = "registration_transition"
+    PROVIDER_STATUS_CHANGED = "provider_status_changed"
 
 
 class Event(Base):

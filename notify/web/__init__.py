@@ -99,10 +99,11 @@ def setup_web(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
 
-    from notify import decisions, evidence
+    from notify import decisions, evidence, registrations
 
     evidence.init_app(app)
     decisions.init_app(app)
+    registrations.init_app(app)
     if settings.mode == "demo":
         from notify.demo.views import bp as demo_bp
 
