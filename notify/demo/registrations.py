@@ -11,6 +11,7 @@ A second load leaves the existing demo files alone.
 from __future__ import annotations
 
 import random
+import unicodedata
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, select
@@ -57,6 +58,11 @@ GIVEN = ("Camille", "Léa", "Louis", "Jules", "Chloé", "Hugo", "Inès", "Lucas"
 _LETTERS = "ABCDEFGHJKLMNPQRSTVWXYZ"  # SIV letters: no I, O, U
 _VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 HOUR, DAY = 3600, 86400
+
+
+def _ascii(name: str) -> str:
+    # The outbox writes addresses as ASCII (no SMTPUTF8): demo addresses stay ASCII.
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
 
 
 def _plate(rng: random.Random) -> str:
@@ -158,8 +164,9 @@ def load_registrations(session: Session, now: datetime, settings: Settings) -> d
         centre_index = 0 if rng.random() < 0.5 else rng.choice((1, 2))
         provider, provider_label = (rng.choice(providers) if rng.random() < 0.7
                                     else (None, None))
+        given, surname = rng.choice(GIVEN), rng.choice(SURNAMES)
         email = (DEMO_EMAILS[i % 3] if i < 12 else
-                 f"{rng.choice(GIVEN).lower()}.{rng.choice(SURNAMES).lower()}{i}@exemple.fr")
+                 f"{_ascii(given)}.{_ascii(surname)}{i}@exemple.fr")
         filed_at = now - timedelta(seconds=rng.uniform(0, 150) * DAY)
         code = new_activation_code()
         procedure = rng.choice(list(Procedure))
@@ -173,7 +180,7 @@ def load_registrations(session: Session, now: datetime, settings: Settings) -> d
                 else _plate(rng)),
             "plate_format": None if procedure == Procedure.FIRST_REGISTRATION else (
                 "ww" if procedure == Procedure.PROVISIONAL_WW else "siv"),
-            "applicant_name": f"{rng.choice(GIVEN)} {rng.choice(SURNAMES)}",
+            "applicant_name": f"{given} {surname}",
             "applicant_email": email, "account_id": accounts.get(email),
             "provider_id": provider.id if provider else None,
             "provider_reference": f"DOS-{i:05d}" if provider else None,

@@ -10,8 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from notify.accounts.operations import LoginLimits
-from notify.errors import Conflict, InvalidInput, NotAllowed, NotFound, PayloadTooLarge, \
-    TooManyAttempts
+from notify.errors import (
+    Conflict,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    TooManyAttempts,
+)
 from notify.evidence.models import Event as EvidenceEvent
 from notify.mail.models import OutboxMessage
 from notify.registrations import operations as reg
