@@ -25,6 +25,7 @@ from notify.decisions.operations import make_available
 from notify.decisions.retention import run_purge
 from notify.evidence.batches import certify_pending
 from notify.mail.sending import send_due
+from notify.registrations.operations import forget_tracking_failures
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,14 @@ def _forget_login_failures(services: Services):
     return forgotten
 
 
+def _forget_tracking_failures(services: Services):
+    with services.db.unit_of_work() as uow:
+        forgotten = forget_tracking_failures(uow.session, services.clock.now(),
+                                             LoginLimits.from_settings(services.settings))
+        uow.commit()
+    return forgotten
+
+
 def _close_accounts(services: Services):
     with services.db.unit_of_work() as uow:
         closed = make_closures_effective(uow.session, services.clock.now())
@@ -100,6 +109,9 @@ JOBS: tuple[Job, ...] = (
         60, _record_deemed_notifications),
     Job("forget_login_failures", "oublie les échecs de connexion hors de la fenêtre de limitation",
         600, _forget_login_failures),
+    Job("forget_tracking_failures",
+        "oublie les échecs de suivi d'immatriculation hors de la fenêtre de limitation",
+        600, _forget_tracking_failures),
     Job("purge_decisions", "supprime le contenu des décisions au terme de leur conservation",
         3600, _purge_decisions),
 )

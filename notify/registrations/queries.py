@@ -9,13 +9,19 @@ compared with instants computed here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from notify.auth.models import Organisation
-from notify.registrations.models import Application, Centre, Provider, Transition
+from notify.registrations.models import (
+    Application,
+    Centre,
+    Provider,
+    ProviderStatus,
+    Transition,
+)
 from notify.registrations.states import FINAL_STATES, State
 
 _OPEN = Application.state.not_in([str(s) for s in FINAL_STATES])
@@ -158,3 +164,16 @@ def late_files_of_provider(session: Session, provider_id: int, now: datetime,
                         Application.state == str(State.TO_COMPLETE),
                         Application.transmit_by_at < now)))
         .order_by(Application.transmit_by_at).limit(limit)))
+
+
+def guarantees_expiring(session: Session, today: date, *, within_days: int = 60
+                        ) -> list[tuple[Provider, str]]:
+    """Providers still allowed to act whose financial guarantee has expired or expires
+    within ``within_days`` (no text sets an amount or a warning delay: staff are warned,
+    nothing is refused), soonest first, with their organisation's name."""
+    return [tuple(row) for row in session.execute(
+        select(Provider, Organisation.name)
+        .join(Organisation, Organisation.id == Provider.organisation_id)
+        .where(Provider.status != ProviderStatus.WITHDRAWN,
+               Provider.guarantee_expires_on <= today + timedelta(days=within_days))
+        .order_by(Provider.guarantee_expires_on, Provider.id))]

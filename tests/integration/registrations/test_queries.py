@@ -90,3 +90,21 @@ def test_late_files_per_provider(ctx, session, clock, registration_world):
         "Garage des Lilas", "HAB-69-0001", 1, 1)
     assert {a.number for a in queries.late_files_of_provider(
         session, row.provider_id, clock.now())} == {late.number, pending.number}
+
+
+def test_guarantees_expiring_are_listed_for_staff(ctx, session, clock, registration_world):
+    from datetime import date
+
+    w = registration_world
+    garage = reg.provider_of(session, w.garage_actor)
+    other = reg.provider_of(session, w.other_actor)
+    garage.guarantee_expires_on = date(2027, 1, 10)
+    other.guarantee_expires_on = date(2027, 6, 1)
+    session.flush()
+    today = date(2026, 11, 20)
+    assert [(p.habilitation_number, name) for p, name in queries.guarantees_expiring(
+        session, today)] == [("HAB-69-0001", "Garage des Lilas")]
+    assert len(queries.guarantees_expiring(session, today, within_days=365)) == 2
+    reg.withdraw_provider(session, w.staff, garage.id, reason="Fraude", legal_ground="fraud",
+                          now=clock.now(), base_url=BASE)
+    assert queries.guarantees_expiring(session, today) == []
