@@ -379,6 +379,8 @@ def test_the_holder_sees_the_files_filed_under_his_address(ctx, session, clock, 
     registration_world.file(email="quelquun@example.fr")
     assert [a.number for a in reg.files_of_account(session, account)] == [linked.number]
     assert reg.file_of_account(session, account, linked.number).application.id == linked.id
+    _move(session, clock, registration_world.garage_actor, linked.number, "abandon")
+    assert [a.number for a in reg.files_of_account(session, account)] == [linked.number]
     other = registration_world.file(email="autre@example.fr").application
     with pytest.raises(NotFound):
         reg.file_of_account(session, account, other.number)
