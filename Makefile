@@ -22,12 +22,13 @@ node_modules/@gouvfr/dsfr/dist/dsfr.min.css: package.json
 	  npm install --ignore-scripts --no-audit --no-fund || echo "npm install failed: the site will be unstyled"; \
 	else echo "npm not found: the site will be unstyled"; fi
 
+# Every demo step, the data load included, builds its links on the port the demo runs on.
+run: export NOTIFY_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(BIN)/notify assets
 	NOTIFY_MODE=demo $(BIN)/notify db upgrade
 	NOTIFY_MODE=demo $(BIN)/notify tsa init --if-missing
 	NOTIFY_MODE=demo $(BIN)/notify demo load > $(NOTIFY_INSTANCE_PATH)/demo.json
-	NOTIFY_MODE=demo NOTIFY_BASE_URL=http://127.0.0.1:$(PORT) \
-	  $(BIN)/notify demo serve --port $(PORT) --credentials $(NOTIFY_INSTANCE_PATH)/demo.json
+	NOTIFY_MODE=demo $(BIN)/notify demo serve --port $(PORT) --credentials $(NOTIFY_INSTANCE_PATH)/demo.json
 
 test: $(BIN)/notify assets
 	$(BIN)/pytest

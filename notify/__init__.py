@@ -50,11 +50,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["notify"] = build_services(settings, adapters)
     logging.getLogger("notify").setLevel(logging.INFO)
 
-    from notify import accounts, auth, decisions, demo, evidence, franceconnect, mail
+    from notify import (
+        accounts,
+        auth,
+        decisions,
+        demo,
+        evidence,
+        franceconnect,
+        mail,
+        registrations,
+    )
     from notify.web import setup_web
 
     setup_web(app)
     auth.init_app(app)  # the login manager first: the features register their loaders
-    for feature in (accounts, decisions, evidence, mail, franceconnect, demo):
+    for feature in (accounts, decisions, evidence, mail, franceconnect, registrations, demo):
         feature.init_app(app)
     return app

@@ -15,7 +15,17 @@ from notify.evidence.models import Event, EvidenceBatch
 from notify.franceconnect.models import FranceConnectLink
 from notify.jobs import JobRun
 from notify.mail.models import OutboxMessage
+from notify.registrations.models import (
+    Application,
+    Centre,
+    Provider,
+    ProviderStatusChange,
+    TrackingFailure,
+    Transition,
+)
 
-__all__ = ["Account", "ActivationCode", "ApiClient", "Base", "Decision", "EmailToken", "Event",
-           "EvidenceBatch", "FranceConnectLink", "Holder", "JobRun", "LoginFailure",
-           "Organisation", "OutboxMessage", "PostalBatch", "StaffMember", "StaffRecoveryCode"]
+__all__ = ["Account", "ActivationCode", "ApiClient", "Application", "Base", "Centre", "Decision",
+           "EmailToken", "Event", "EvidenceBatch", "FranceConnectLink", "Holder", "JobRun",
+           "LoginFailure", "Organisation", "OutboxMessage", "PostalBatch", "Provider",
+           "ProviderStatusChange", "StaffMember", "StaffRecoveryCode", "TrackingFailure",
+           "Transition"]

@@ -101,6 +101,8 @@ class Settings:
     franceconnect_issuer: str | None = None
     franceconnect_client_id: str | None = None
     franceconnect_client_secret: str | None = field(default=None, repr=False)
+    registration_mandate_days: int = 15
+    registration_ww_months: int = 4
 
     @property
     def is_production(self) -> bool:
@@ -360,6 +362,13 @@ def load_settings(
         franceconnect_issuer=fc_issuer.rstrip("/") if all(fc_given) else None,
         franceconnect_client_id=fc_client_id if all(fc_given) else None,
         franceconnect_client_secret=fc_client_secret if all(fc_given) else None,
+        # Delay for a provider to transmit an application from its mandate (art. 18-1
+        # and following of the arrêté du 9 février 2009 say "within the set delays"
+        # without a figure: a setting, shown to staff).
+        registration_mandate_days=read.integer("registration_mandate_days", 15, minimum=1),
+        # Validity of a WW provisional number: four months since the arrêté of
+        # 15 December 2025 as read, not confirmed.
+        registration_ww_months=read.integer("registration_ww_months", 4, minimum=1),
     )
     if production and not tsa_url and read.raw("tsa_policy_oid") in (None, ""):
         read.problems.append("NOTIFY_TSA_POLICY_OID (OID de la politique d'horodatage) est "

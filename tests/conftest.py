@@ -479,3 +479,65 @@ def oidc_provider():
     server.shutdown()
     thread.join(timeout=5)
     server.server_close()
+
+
+# --- registrations ------------------------------------------------------------------
+
+
+@pytest.fixture
+def registration_world(session, clock):
+    """Two providers and two centres (with their organisations), flushed, and a helper
+    to file applications as a provider."""
+    from types import SimpleNamespace
+
+    from notify.auth.models import Organisation
+    from notify.registrations import operations as reg
+    from notify.registrations.models import Centre
+
+    staff = reg.Actor.staff("agent-1")
+
+    def organisation(slug, name, kind):
+        org = Organisation(slug=slug, name=name, kind=kind, created_at=clock.now())
+        session.add(org)
+        session.flush()
+        return org
+
+    def provider(slug, name, habilitation):
+        org = organisation(slug, name, "provider")
+        reg.register_provider(session, staff, organisation_id=org.id,
+                              habilitation_number=habilitation, prefecture="Rhône",
+                              siret="73282932000074", activity="Garage", now=clock.now())
+        return org
+
+    def centre(slug, code, name):
+        org = organisation(slug, name, "centre")
+        session.add(Centre(organisation_id=org.id, code=code, name=name,
+                           contact="Formulaire de contact sur immatriculation.ants.gouv.fr"))
+        session.flush()
+        return org
+
+    world = SimpleNamespace(
+        staff=staff,
+        garage=provider("garage-a", "Garage des Lilas", "HAB-69-0001"),
+        other=provider("garage-b", "Auto Express", "HAB-13-0002"),
+        lyon=centre("cert-lyon", "CERT-LYON", "CERT de Lyon"),
+        paris=centre("cert-paris", "CERT-PARIS", "CERT de Paris"),
+    )
+    world.garage_actor = reg.Actor.provider(world.garage.id)
+    world.other_actor = reg.Actor.provider(world.other.id)
+    world.lyon_actor = reg.Actor.centre(world.lyon.id)
+    world.paris_actor = reg.Actor.centre(world.paris.id)
+    counter = iter(range(1, 100_000))
+
+    def file(actor=None, *, email="proprietaire@example.fr", centre="CERT-LYON", **overrides):
+        n = next(counter)
+        data = {"procedure": "changement_titulaire", "vin": "VF1RFA00067123456",
+                "plate": "AB-123-CD", "provider_reference": f"REF-{n}",
+                "mandate_signed_at": "2026-11-19T10:00:00Z", "centre": centre,
+                "applicant": {"name": "Camille Martin", "email": email}}
+        data.update(overrides)
+        return reg.file_application(session, actor or world.garage_actor, data,
+                                    now=clock.now(), mandate_days=15)
+
+    world.file = file
+    return world

@@ -1,4 +1,5 @@
-"""Demo data: a few holders across territories, some with an open account.
+"""Demo data: a few holders across territories, some with an open account, and the
+registration files of ``notify.demo.registrations``.
 
 Loading twice is harmless: holders are upserted, existing demo accounts get a fresh
 password (printed, since only its hash is stored), holders still without an account
@@ -20,6 +21,7 @@ from notify.accounts.register import HolderRow, import_holders, issue_activation
 from notify.auth.api_clients import create_organisation
 from notify.auth.models import Organisation, OrganisationKind
 from notify.decisions.operations import deposit
+from notify.demo.registrations import load_registrations
 from notify.settings import Settings
 
 DEMO_HOLDERS = (
@@ -107,6 +109,7 @@ def load_demo(session: Session, now: datetime, settings: Settings) -> dict:
             for h, code, _ in codes if h.licence_number in holders
         ],
         "decisions": [result.as_json() for result in results],
+        "registrations": load_registrations(session, now, settings),
     }
 
 

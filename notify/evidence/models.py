@@ -41,6 +41,11 @@ class EventTag(enum.StrEnum):
     STAFF_RECOVERY_CODE_USED = "staff_recovery_code_used"
     STAFF_LOGGED_OUT = "staff_logged_out"
     STAFF_DISABLED = "staff_disabled"
+    # Vehicle registration files (subject registration:<number>) and their providers
+    REGISTRATION_FILED = "registration_filed"
+    REGISTRATION_ASSIGNED = "registration_assigned"
+    REGISTRATION_TRANSITION = "registration_transition"
+    PROVIDER_STATUS_CHANGED = "provider_status_changed"
 
 
 class Event(Base):

@@ -1,0 +1,185 @@
+"""Registration files, the providers that file them and the centres that instruct them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from notify.db import Base
+
+
+class Procedure(enum.StrEnum):
+    """The procedures of the national site (Code de la route R. 322-1 and following)."""
+
+    FIRST_REGISTRATION = "premiere_immatriculation"  # a new vehicle
+    CHANGE_OF_OWNER = "changement_titulaire"
+    CHANGE_OF_ADDRESS = "changement_adresse"
+    DUPLICATE = "duplicata"
+    DECLARATION_OF_SALE = "declaration_cession"
+    PROVISIONAL_WW = "immatriculation_provisoire_ww"
+
+
+PROCEDURE_LABELS = {
+    Procedure.FIRST_REGISTRATION: "Première immatriculation d'un véhicule neuf",
+    Procedure.CHANGE_OF_OWNER: "Changement de titulaire",
+    Procedure.CHANGE_OF_ADDRESS: "Changement d'adresse",
+    Procedure.DUPLICATE: "Duplicata",
+    Procedure.DECLARATION_OF_SALE: "Déclaration de cession",
+    Procedure.PROVISIONAL_WW: "Immatriculation provisoire WW",
+}
+
+
+class ProviderStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+
+
+class Centre(Base):
+    """An instructing centre (centre d'expertise et de ressources des titres, CERT)."""
+
+    __tablename__ = "registration_centres"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), unique=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(Text)  # shown to owners: how to reach the centre
+
+
+class Provider(Base):
+    """A professional habilitated by the prefect to file applications (arrêté du
+    9 février 2009, art. 18-1 and following), with an agrément when it also collects the
+    taxes. The status is the current one; ``ProviderStatusChange`` rows keep its history.
+    """
+
+    __tablename__ = "registration_providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), unique=True)
+    habilitation_number: Mapped[str] = mapped_column(String(32), unique=True)
+    agrement_number: Mapped[str | None] = mapped_column(String(32))
+    prefecture: Mapped[str] = mapped_column(String(100))
+    siret: Mapped[str] = mapped_column(String(14))
+    activity: Mapped[str] = mapped_column(String(200))
+    guarantor: Mapped[str | None] = mapped_column(String(200))
+    guarantee_amount_euros: Mapped[int | None]
+    guarantee_expires_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # a ProviderStatus
+    suspended_until: Mapped[date | None] = mapped_column(Date)
+    status_ground: Mapped[str | None] = mapped_column(String(32))
+    status_changed_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+    @property
+    def subject(self) -> str:
+        return f"registration-provider:{self.habilitation_number}"
+
+
+class ProviderStatusChange(Base):
+    """One change of a provider's status, with its legal ground (art. 18-10)."""
+
+    __tablename__ = "registration_provider_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("registration_providers.id"),
+                                             index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    suspended_until: Mapped[date | None] = mapped_column(Date)
+    legal_ground: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class Application(Base):
+    """A registration application (demande d'immatriculation) and where it stands.
+
+    ``number`` is ours, given at filing with a tracking code whose SHA-256 only is kept.
+    ``national_number`` is the national site's, opaque. ``state_since_at`` is when the
+    file entered its state (the time of its last transition). ``transmit_by_at`` is the
+    end of the provider's delay to transmit counted from the mandate, fixed at filing.
+    """
+
+    __tablename__ = "registration_applications"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "provider_reference"),
+        Index("ix_registration_applications_centre_id_state", "centre_id", "state"),
+        Index("ix_registration_applications_state_since_at", "state", "state_since_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    tracking_code_sha256: Mapped[str] = mapped_column(String(64))
+    national_number: Mapped[str | None] = mapped_column(String(64))
+    procedure: Mapped[str] = mapped_column(String(32))
+    vin: Mapped[str] = mapped_column(String(17))
+    plate: Mapped[str | None] = mapped_column(String(12))
+    plate_format: Mapped[str | None] = mapped_column(String(8))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_email: Mapped[str] = mapped_column(String(254), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("registration_providers.id"))
+    provider_reference: Mapped[str | None] = mapped_column(String(64))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("registration_centres.id"))
+    state: Mapped[str] = mapped_column(String(32))
+    state_since_at: Mapped[datetime]
+    information_service: Mapped[str | None] = mapped_column(String(16))
+    last_reason: Mapped[str | None] = mapped_column(Text)
+    mandate_signed_at: Mapped[datetime | None]
+    transmit_by_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    filed_at: Mapped[datetime]
+    owner_mail: Mapped[bool] = mapped_column(default=True)
+    provider_flag: Mapped[str | None] = mapped_column(String(200))
+
+    @property
+    def subject(self) -> str:
+        return subject_of(self.number)
+
+
+def subject_of(number: str) -> str:
+    return f"registration:{number}"
+
+
+class Transition(Base):
+    """One step of a file: who, when, why; ``seconds_in_previous`` is the time the file
+    spent in ``from_state`` (for the usual delays, without date arithmetic in SQL)."""
+
+    __tablename__ = "registration_transitions"
+    __table_args__ = (
+        Index("ix_registration_transitions_from_state", "from_state",
+              "seconds_in_previous"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("registration_applications.id"),
+                                                index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+    seconds_in_previous: Mapped[int | None]
+    evidence_event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), unique=True)
+
+
+class TrackingFailure(Base):
+    """A wrong number/code pair on the tracking page, for throttling per client address
+    and per application number. Forgotten once outside the throttling window."""
+
+    __tablename__ = "registration_tracking_failures"
+    __table_args__ = (
+        Index("ix_registration_tracking_failures_address_at", "address", "at"),
+        Index("ix_registration_tracking_failures_number_at", "number", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]

@@ -1,0 +1,841 @@
+"""Registration files: filing, transitions, providers' status, the owner's tracking.
+Operations flush only; the caller (view, job, CLI command, phase 2's API) commits.
+
+Every operation that acts on a file takes an explicit ``Actor`` and refuses what that
+actor may not do: a provider acts only on the files it filed, and not at all while
+suspended or withdrawn; a centre only on the files assigned to it; the owner only on
+the file he proved his right to with its tracking code. A file that exists but is not
+the actor's answers "not found", like a number that does not exist.
+
+A transition is one transaction: the file's new state (``UPDATE … WHERE state =
+:from``, so two writers cannot both move it), its ``Transition`` row, its evidence event
+(subject ``registration:<number>``) and, when the owner must act or the file ends, an
+e-mail in the outbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from notify.accounts.models import Account, AccountState
+from notify.auth.models import Organisation, OrganisationKind
+from notify.auth.secrets import digest, new_activation_code, normalize_activation_code
+from notify.auth.throttle import LoginLimits
+from notify.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    TooManyAttempts,
+)
+from notify.evidence.log import format_instant, record_event
+from notify.evidence.models import Event as EvidenceEvent
+from notify.evidence.models import EventTag, EvidenceBatch
+from notify.mail.addresses import normalize_address
+from notify.mail.outbox import enqueue
+from notify.registrations import queries, states
+from notify.registrations.guidance import guidance
+from notify.registrations.models import (
+    Application,
+    Centre,
+    Procedure,
+    Provider,
+    ProviderStatus,
+    ProviderStatusChange,
+    TrackingFailure,
+    Transition,
+)
+from notify.registrations.numbers import parse_plate, parse_siret, parse_vin
+from notify.registrations.states import ActorKind, Event, State
+from notify.web.formatting import date_fr
+
+BULK_MAX = 10_000
+FILED = "filed"  # the first row of every file's history; not a step of the table
+NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+UPDATE_SUBJECT = "Votre démarche d'immatriculation a évolué"
+PROVIDER_SUBJECT = "Votre démarche d'immatriculation : votre professionnel ne peut plus agir"
+TRACKING_REFUSED = "Numéro de dossier ou code de suivi incorrect."
+
+
+# --- who acts ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, as phase 2's API (scoped clients of an organisation), the staff pages
+    and the tracking page will say it."""
+
+    kind: ActorKind
+    organisation_id: int | None = None
+    name: str | None = None  # a staff member's or system feed's identifier
+    application_id: int | None = None  # the owner's file, proven by its tracking code
+
+    @classmethod
+    def provider(cls, organisation_id: int) -> Actor:
+        return cls(ActorKind.PROVIDER, organisation_id=organisation_id)
+
+    @classmethod
+    def centre(cls, organisation_id: int) -> Actor:
+        return cls(ActorKind.CENTRE, organisation_id=organisation_id)
+
+    @classmethod
+    def staff(cls, name: str) -> Actor:
+        return cls(ActorKind.STAFF, name=name)
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        return cls(ActorKind.SYSTEM, name=name)
+
+    @classmethod
+    def owner(cls, application_id: int) -> Actor:
+        return cls(ActorKind.OWNER, application_id=application_id)
+
+    @property
+    def label(self) -> str:
+        """The actor in the evidence log: no personal data."""
+        match self.kind:
+            case ActorKind.PROVIDER | ActorKind.CENTRE:
+                return f"{self.kind}:{self.organisation_id}"
+            case ActorKind.STAFF | ActorKind.SYSTEM:
+                return f"{self.kind}:{self.name}"
+        return str(self.kind)
+
+
+def _organisation_row(session: Session, model, actor: Actor, kind: OrganisationKind):
+    row = session.scalar(select(model).where(model.organisation_id == actor.organisation_id))
+    if row is None:
+        what = ("un professionnel habilité" if kind == OrganisationKind.PROVIDER
+                else "un centre d'instruction")
+        raise NotAllowed(f"Cette organisation n'est pas enregistrée comme {what}.")
+    return row
+
+
+def provider_of(session: Session, actor: Actor) -> Provider:
+    return _organisation_row(session, Provider, actor, OrganisationKind.PROVIDER)
+
+
+def centre_of(session: Session, actor: Actor) -> Centre:
+    return _organisation_row(session, Centre, actor, OrganisationKind.CENTRE)
+
+
+def check_provider_may_act(provider: Provider, now: datetime) -> None:
+    """Refuse a withdrawn provider, or one suspended until a date not yet passed, with
+    the reason (phase 2 answers 403 with it). A suspension ends by itself after its
+    last day (art. 18-10 of the arrêté du 9 février 2009: a suspension has a term)."""
+    ground = GROUNDS.get(provider.status_ground or "", "")
+    if provider.status == ProviderStatus.WITHDRAWN:
+        raise NotAllowed(f"L'habilitation de ce professionnel a été retirée ({ground}) : "
+                         "il ne peut plus déposer ni faire évoluer de demande.")
+    if provider.status == ProviderStatus.SUSPENDED and (
+            provider.suspended_until is None or now.date() <= provider.suspended_until):
+        until = (f" jusqu'au {date_fr(provider.suspended_until)} inclus"
+                 if provider.suspended_until else "")
+        raise NotAllowed(f"L'habilitation de ce professionnel est suspendue{until} "
+                         f"({ground}) : il ne peut ni déposer ni faire évoluer de demande.")
+
+
+def _not_found(number: str) -> NotFound:
+    return NotFound(f"Aucun dossier d'immatriculation n° {number} ne vous est accessible.")
+
+
+def _visible_to(actor: Actor, session: Session):
+    """The WHERE clause of the files ``actor`` may read."""
+    match actor.kind:
+        case ActorKind.PROVIDER:
+            return Application.provider_id == provider_of(session, actor).id
+        case ActorKind.CENTRE:
+            return Application.centre_id == centre_of(session, actor).id
+        case ActorKind.OWNER:
+            return Application.id == actor.application_id
+    return true()
+
+
+def _load(session: Session, actor: Actor, number: str) -> Application:
+    query = select(Application).where(Application.number == number.strip().upper(),
+                                      _visible_to(actor, session))
+    application = session.scalar(query)
+    if application is None:
+        raise _not_found(number)
+    return application
+
+
+# --- filing ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filed:
+    """The answer to a filing. ``tracking_code`` is given once, at the first filing; a
+    duplicate (same reference, same content) answers the file without it."""
+
+    application: Application
+    tracking_code: str | None
+    duplicate: bool
+    warnings: tuple[str, ...] = ()
+
+
+def _text(data: Mapping[str, Any], name: str, *, required: bool, max_length: int,
+          label: str) -> str | None:
+    value = data.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput(f"{label} est obligatoire.", field=name)
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{label} doit être une chaîne de caractères.", field=name)
+    value = value.strip()
+    if len(value) > max_length:
+        raise InvalidInput(f"{label} ne peut pas dépasser {max_length} caractères.",
+                           field=name)
+    return value
+
+
+def _instant(data: Mapping[str, Any], name: str, label: str) -> datetime | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise InvalidInput(f"{label} doit être un instant ISO 8601 avec fuseau, par exemple "
+                           "2026-11-20T09:30:00Z.", field=name)
+    return parsed
+
+
+@dataclass(frozen=True)
+class _Input:
+    procedure: Procedure
+    vin: str
+    plate: str | None
+    plate_format: str | None
+    applicant_name: str
+    applicant_email: str
+    provider_reference: str | None
+    mandate_signed_at: datetime | None
+    centre_code: str | None
+    national_number: str | None
+    warnings: tuple[str, ...]
+
+    def sha256(self) -> str:
+        document = {k: (format_instant(v) if isinstance(v, datetime) else v)
+                    for k, v in self.__dict__.items() if k != "warnings"}
+        return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+def _parse_filing(data: Mapping[str, Any], *, by_provider: bool, now: datetime) -> _Input:
+    if not isinstance(data, Mapping):
+        raise InvalidInput("Le dossier doit être un objet JSON.")
+    try:
+        procedure = Procedure(data.get("procedure"))
+    except ValueError:
+        raise InvalidInput("Procédure inconnue. Valeurs possibles : "
+                           f"{', '.join(p.value for p in Procedure)}.",
+                           field="procedure") from None
+    vin = parse_vin(_text(data, "vin", required=True, max_length=40, label="Le VIN"))
+    plate_text = _text(data, "plate", required=procedure not in (
+        Procedure.FIRST_REGISTRATION, Procedure.PROVISIONAL_WW), max_length=16,
+        label="Le numéro d'immatriculation")
+    plate = parse_plate(plate_text) if plate_text else None
+    if plate is not None and procedure == Procedure.PROVISIONAL_WW \
+            and plate.format != "ww":
+        raise InvalidInput("Une immatriculation provisoire porte un numéro WW-123-AA.",
+                           field="plate")
+    applicant = data.get("applicant")
+    if not isinstance(applicant, Mapping):
+        raise InvalidInput("Le demandeur (nom et adresse électronique) est obligatoire.",
+                           field="applicant")
+    name = _text(applicant, "name", required=True, max_length=200, label="Le nom du demandeur")
+    # ASCII only: the owner's e-mails must leave whatever the relay (phase 2's API will
+    # pass the mode, to refuse reserved test domains in production too).
+    email = normalize_address(_text(applicant, "email", required=True, max_length=254,
+                                    label="L'adresse électronique du demandeur"),
+                              smtputf8=False, test_domains=True, field="applicant.email")
+    reference = _text(data, "provider_reference", required=by_provider, max_length=64,
+                      label="La référence du professionnel")
+    mandate = _instant(data, "mandate_signed_at", "La date du mandat")
+    if by_provider and mandate is None:
+        raise InvalidInput("La date de signature du mandat est obligatoire pour un "
+                           "professionnel (elle fait courir son délai de transmission).",
+                           field="mandate_signed_at")
+    if mandate is not None and mandate > now:
+        raise InvalidInput("La date du mandat ne peut pas être dans le futur.",
+                           field="mandate_signed_at")
+    return _Input(procedure, vin.value, plate.value if plate else None,
+                  plate.format if plate else None, name, email, reference, mandate,
+                  _text(data, "centre", required=False, max_length=32, label="Le centre"),
+                  _text(data, "national_number", required=False, max_length=64,
+                        label="Le numéro de demande national"),
+                  vin.warnings)
+
+
+def new_number() -> str:
+    """Our file number: 10 characters without ambiguous ones (about 49 bits), so that
+    numbers are not guessable one from another."""
+    raw = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(10))
+    return f"IM{raw}"
+
+
+def file_application(session: Session, actor: Actor, data: Mapping[str, Any], *,
+                     now: datetime, mandate_days: int) -> Filed:
+    """File an application (the API's create). Idempotent on the provider's own
+    reference: the same reference with the same content answers the existing file
+    (``duplicate``), with another content a ``Conflict``.
+
+    Providers file their own files; staff and the national systems file the owners'
+    own applications (no provider). ``mandate_days`` is the provider's delay to
+    transmit from the mandate (setting ``NOTIFY_REGISTRATION_MANDATE_DAYS``).
+    """
+    provider = None
+    if actor.kind == ActorKind.PROVIDER:
+        provider = provider_of(session, actor)
+        check_provider_may_act(provider, now)
+    elif actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
+        raise NotAllowed("Seul un professionnel habilité ou l'administration peut déposer "
+                         "une demande.")
+    parsed = _parse_filing(data, by_provider=provider is not None, now=now)
+    content_sha256 = parsed.sha256()
+    if provider is not None:
+        existing = session.scalar(select(Application).where(
+            Application.provider_id == provider.id,
+            Application.provider_reference == parsed.provider_reference))
+        if existing is not None:
+            if existing.content_sha256 != content_sha256:
+                raise Conflict(f"La référence « {parsed.provider_reference} » désigne déjà "
+                               "un dossier au contenu différent.", field="provider_reference")
+            return Filed(existing, None, True, parsed.warnings)
+    centre_id = None
+    if parsed.centre_code is not None:
+        centre_id = session.scalar(select(Centre.id).where(Centre.code == parsed.centre_code))
+        if centre_id is None:
+            raise InvalidInput(f"Centre d'instruction inconnu : « {parsed.centre_code} ».",
+                               field="centre")
+    account_id = session.scalar(select(Account.id).where(
+        Account.email == parsed.applicant_email, Account.state == AccountState.ACTIVE,
+        Account.email_verified_at.is_not(None)))
+    code = new_activation_code()
+    application = Application(
+        number=new_number(), tracking_code_sha256=digest(normalize_activation_code(code)),
+        national_number=parsed.national_number, procedure=parsed.procedure, vin=parsed.vin,
+        plate=parsed.plate, plate_format=parsed.plate_format,
+        applicant_name=parsed.applicant_name, applicant_email=parsed.applicant_email,
+        account_id=account_id, provider_id=provider.id if provider else None,
+        provider_reference=parsed.provider_reference, content_sha256=content_sha256,
+        centre_id=centre_id, state=State.TO_COMPLETE, state_since_at=now,
+        mandate_signed_at=parsed.mandate_signed_at,
+        transmit_by_at=(parsed.mandate_signed_at + timedelta(days=mandate_days)
+                        if parsed.mandate_signed_at else None),
+        filed_at=now, owner_mail=True)
+    try:
+        with session.begin_nested():
+            session.add(application)
+            session.flush()
+    except IntegrityError:
+        # The same reference filed at the same instant by another request: answer as a
+        # retry would, from the row that won.
+        if provider is None:
+            raise
+        return file_application(session, actor, data, now=now, mandate_days=mandate_days)
+    event = record_event(session, subject=application.subject,
+                         tag=EventTag.REGISTRATION_FILED, actor=actor.label, at=now,
+                         data={"procedure": str(parsed.procedure), "vin": parsed.vin,
+                               "plate": parsed.plate, "state": str(State.TO_COMPLETE),
+                               "provider": provider.habilitation_number if provider else None})
+    session.add(Transition(application_id=application.id, event=FILED, from_state=None,
+                           to_state=State.TO_COMPLETE, actor=actor.label, at=now,
+                           evidence_event_id=event.id))
+    session.flush()
+    return Filed(application, code, False, parsed.warnings)
+
+
+def assign_centre(session: Session, actor: Actor, number: str, centre_code: str, *,
+                  now: datetime) -> Application:
+    """Staff assign (or move) a file to an instructing centre."""
+    if actor.kind != ActorKind.STAFF:
+        raise NotAllowed("Seule l'administration affecte un dossier à un centre.")
+    application = _load(session, actor, number)
+    centre = session.scalar(select(Centre).where(Centre.code == centre_code))
+    if centre is None:
+        raise InvalidInput(f"Centre d'instruction inconnu : « {centre_code} ».",
+                           field="centre")
+    application.centre_id = centre.id
+    record_event(session, subject=application.subject, tag=EventTag.REGISTRATION_ASSIGNED,
+                 actor=actor.label, at=now, data={"centre": centre.code})
+    session.flush()
+    return application
+
+
+# --- transitions -------------------------------------------------------------------
+
+
+def _mail_owner(session: Session, application: Application, *, now: datetime,
+                base_url: str, centre: Centre | None) -> None:
+    state = State(application.state)
+    advice = guidance(state, now, information_service=application.information_service,
+                      filed_by_provider=application.provider_id is not None)
+    enqueue(session, kind="registration_update", to=application.applicant_email,
+            subject=UPDATE_SUBJECT, template="registration_update", now=now,
+            subject_ref=application.subject, number=application.number,
+            label=states.STATE_LABELS[state],
+            # Mail arguments are JSON values, rendered when the message is sent.
+            advice={"meaning": advice.meaning, "action": advice.action,
+                    "due_on": date_fr(advice.due_at) if advice.due_at else None},
+            reason=application.last_reason,
+            centre={"name": centre.name, "contact": centre.contact} if centre else None,
+            link=f"{base_url.rstrip('/')}/immatriculation/suivi")
+
+
+def transition(session: Session, actor: Actor, number: str, event: Event | str, *,
+               now: datetime, base_url: str, reason: str | None = None) -> Transition:
+    """Move a file by ``event`` (``states.apply`` decides), as ``actor``."""
+    application = _load(session, actor, number)
+    if actor.kind == ActorKind.PROVIDER:
+        check_provider_may_act(provider_of(session, actor), now)
+    step = states.apply(State(application.state), states.parse_event(str(event))
+                        if not isinstance(event, Event) else event, actor.kind, reason)
+    seconds = max(0, int((now - application.state_since_at).total_seconds()))
+    values: dict[str, Any] = {"state": step.to_state, "state_since_at": now,
+                              "last_reason": step.reason}
+    if step.information_service is not None or step.from_state == State.AWAITING_INFORMATION:
+        values["information_service"] = step.information_service
+    if step.event == Event.SUBMIT:
+        values["submitted_at"] = now
+    moved = session.execute(
+        update(Application)
+        .where(Application.id == application.id, Application.state == step.from_state)
+        .values(**values).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        raise Conflict(f"Le dossier n° {application.number} a changé entre-temps : "
+                       "rechargez-le et recommencez.")
+    for name, value in values.items():
+        setattr(application, name, value)
+    evidence = record_event(
+        session, subject=application.subject, tag=EventTag.REGISTRATION_TRANSITION,
+        actor=actor.label, at=now,
+        data={"event": str(step.event), "from": str(step.from_state),
+              "to": str(step.to_state), "reason": step.reason,
+              "service": str(step.information_service) if step.information_service else None})
+    row = Transition(application_id=application.id, event=step.event,
+                     from_state=step.from_state, to_state=step.to_state, actor=actor.label,
+                     reason=step.reason, at=now, seconds_in_previous=seconds,
+                     evidence_event_id=evidence.id)
+    session.add(row)
+    session.flush()
+    if step.to_state in states.MAILED_STATES and application.owner_mail:
+        centre = session.get(Centre, application.centre_id) if application.centre_id else None
+        _mail_owner(session, application, now=now, base_url=base_url, centre=centre)
+    return row
+
+
+def submit(session: Session, actor: Actor, number: str, *, now: datetime,
+           base_url: str) -> Transition:
+    return transition(session, actor, number, Event.SUBMIT, now=now, base_url=base_url)
+
+
+def record_payment(session: Session, actor: Actor, number: str, *, now: datetime,
+                   base_url: str) -> Transition:
+    return transition(session, actor, number, Event.RECORD_PAYMENT, now=now,
+                      base_url=base_url)
+
+
+@dataclass(slots=True)
+class BulkResult:
+    """The answer about one item of a bulk update, in request order."""
+
+    index: int
+    number: str | None
+    outcome: str  # "applied" | "rejected"
+    to_state: str | None = None
+    errors: list[dict[str, str | None]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"index": self.index, "number": self.number, "outcome": self.outcome,
+                "state": self.to_state, "errors": self.errors}
+
+
+def bulk_transition(session: Session, actor: Actor, items: Sequence[Any], *, now: datetime,
+                    base_url: str) -> list[BulkResult]:
+    """Apply up to ``BULK_MAX`` items ``{"number", "event", "reason"}``: each answered,
+    valid ones applied, invalid ones reported with their reason. Each item runs in its
+    own savepoint, so a refused one leaves nothing half-written."""
+    if len(items) > BULK_MAX:
+        raise PayloadTooLarge(f"Au plus {BULK_MAX} mises à jour par envoi "
+                              f"(reçu {len(items)}).")
+    results = []
+    for index, item in enumerate(items):
+        number = item.get("number") if isinstance(item, Mapping) else None
+        try:
+            if not isinstance(number, str) or not number.strip():
+                raise InvalidInput("Le numéro de dossier est obligatoire.", field="number")
+            event = item.get("event")
+            if not isinstance(event, str):
+                raise InvalidInput("L'événement est obligatoire.", field="event")
+            reason = item.get("reason")
+            if reason is not None and not isinstance(reason, str):
+                raise InvalidInput("Le motif doit être une chaîne de caractères.",
+                                   field="reason")
+            with session.begin_nested():
+                row = transition(session, actor, number, event, now=now, base_url=base_url,
+                                 reason=reason)
+            results.append(BulkResult(index, number, "applied", row.to_state))
+        except DomainError as exc:
+            results.append(BulkResult(index, number if isinstance(number, str) else None,
+                                      "rejected",
+                                      errors=[{"field": exc.field, "message": exc.message}]))
+    return results
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileView:
+    application: Application
+    timeline: list[Transition]
+    centre: Centre | None
+    provider_name: str | None
+
+
+def read_application(session: Session, actor: Actor, number: str) -> FileView:
+    """A file and its dated timeline, for whoever may read it."""
+    return _view(session, _load(session, actor, number))
+
+
+def _view(session: Session, application: Application) -> FileView:
+    timeline = list(session.scalars(select(Transition)
+                                    .where(Transition.application_id == application.id)
+                                    .order_by(Transition.id)))
+    centre = session.get(Centre, application.centre_id) if application.centre_id else None
+    provider_name = None
+    if application.provider_id is not None:
+        provider_name = session.scalar(
+            select(Organisation.name).join(Provider, Provider.organisation_id == Organisation.id)
+            .where(Provider.id == application.provider_id))
+    return FileView(application, timeline, centre, provider_name)
+
+
+@dataclass(frozen=True)
+class Change:
+    cursor: int
+    number: str
+    event: str
+    from_state: str | None
+    to_state: str
+    at: datetime
+    reason: str | None
+
+
+def changes_since(session: Session, actor: Actor, cursor: int = 0, *, limit: int = 500
+                  ) -> tuple[list[Change], int]:
+    """The steps of the actor's files after ``cursor`` (a transition id), oldest first,
+    and the cursor to ask from next time."""
+    if limit < 1 or limit > 1000:
+        raise InvalidInput("limit doit être compris entre 1 et 1000.", field="limit")
+    rows = session.execute(
+        select(Transition, Application.number)
+        .join(Application, Application.id == Transition.application_id)
+        .where(Transition.id > cursor, _visible_to(actor, session))
+        .order_by(Transition.id).limit(limit)).all()
+    changes = [Change(t.id, n, t.event, t.from_state, t.to_state, t.at, t.reason)
+               for t, n in rows]
+    return changes, (changes[-1].cursor if changes else cursor)
+
+
+# --- providers ---------------------------------------------------------------------
+
+SANCTION_GROUNDS = {
+    "conditions_not_met": "conditions de l'habilitation plus remplies (art. 18-10)",
+    "unreported_change": "changement non déclaré dans les quinze jours (art. 18-10)",
+    "negligence": "manquement ou négligence dans l'exercice de l'activité (art. 18-10)",
+    "fraud": "fraude (art. 18-10)",
+    "compliance_2025": "mise en conformité à l'arrêté du 1er juillet 2025 non faite",
+}
+REINSTATEMENT_GROUNDS = {
+    "conditions_met_again": "conditions de l'habilitation à nouveau remplies",
+    "sanction_annulled": "sanction annulée ou retirée",
+}
+GROUNDS = SANCTION_GROUNDS | REINSTATEMENT_GROUNDS
+
+
+def register_provider(session: Session, actor: Actor, *, organisation_id: int,
+                      habilitation_number: str, prefecture: str, siret: str, activity: str,
+                      agrement_number: str | None = None, guarantor: str | None = None,
+                      guarantee_amount_euros: int | None = None,
+                      guarantee_expires_on: date | None = None, now: datetime) -> Provider:
+    if actor.kind != ActorKind.STAFF:
+        raise NotAllowed("Seule l'administration enregistre un professionnel habilité.")
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None or organisation.kind != OrganisationKind.PROVIDER:
+        raise InvalidInput("L'organisation doit exister et être de type « professionnel "
+                           "habilité ».", field="organisation")
+    provider = Provider(
+        organisation_id=organisation_id, habilitation_number=habilitation_number.strip(),
+        agrement_number=agrement_number, prefecture=prefecture, siret=parse_siret(siret),
+        activity=activity, guarantor=guarantor, guarantee_amount_euros=guarantee_amount_euros,
+        guarantee_expires_on=guarantee_expires_on, status=ProviderStatus.ACTIVE,
+        status_changed_at=now, created_at=now)
+    session.add(provider)
+    session.flush()
+    return provider
+
+
+_STATUS_CHANGES = {
+    # action: (allowed from, to, grounds)
+    "suspend": ({ProviderStatus.ACTIVE, ProviderStatus.SUSPENDED}, ProviderStatus.SUSPENDED,
+                SANCTION_GROUNDS),
+    "withdraw": ({ProviderStatus.ACTIVE, ProviderStatus.SUSPENDED}, ProviderStatus.WITHDRAWN,
+                 SANCTION_GROUNDS),
+    "reinstate": ({ProviderStatus.SUSPENDED}, ProviderStatus.ACTIVE, REINSTATEMENT_GROUNDS),
+}
+
+
+def _in_progress(provider_id: int):
+    return (Application.provider_id == provider_id,
+            Application.state.not_in([str(s) for s in states.FINAL_STATES]))
+
+
+def change_provider_status(session: Session, actor: Actor, provider_id: int, action: str, *,
+                           reason: str, legal_ground: str, now: datetime, base_url: str,
+                           until: date | None = None) -> ProviderStatusChange:
+    """Suspend, withdraw or reinstate a provider (the prefect's decision, art. 18-10).
+
+    Reason and legal ground are required; the change is a history row and an evidence
+    event. On a suspension or withdrawal, the provider's files in progress are flagged
+    and their owners told by e-mail (unless they opted out for that file); a
+    reinstatement clears the flags.
+    """
+    if actor.kind != ActorKind.STAFF:
+        raise NotAllowed("Seule l'administration change le statut d'un professionnel.")
+    if action not in _STATUS_CHANGES:
+        raise InvalidInput(f"Action inconnue : « {action} ».", field="action")
+    allowed_from, to, grounds = _STATUS_CHANGES[action]
+    provider = session.get(Provider, provider_id, with_for_update=True)
+    if provider is None:
+        raise NotFound("Professionnel inconnu.")
+    if provider.status not in allowed_from:
+        raise Conflict(f"Impossible : le professionnel est actuellement « "
+                       f"{STATUS_LABELS[ProviderStatus(provider.status)]} ».")
+    if legal_ground not in grounds:
+        raise InvalidInput("Fondement juridique inconnu. Valeurs possibles : "
+                           + ", ".join(grounds) + ".", field="legal_ground")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("Le motif est obligatoire.", field="reason")
+    if to == ProviderStatus.SUSPENDED and (until is None or until < now.date()):
+        raise InvalidInput("Une suspension a une date de fin, aujourd'hui ou plus tard.",
+                           field="until")
+    provider.status = to
+    provider.suspended_until = until if to == ProviderStatus.SUSPENDED else None
+    provider.status_ground = legal_ground
+    provider.status_changed_at = now
+    change = ProviderStatusChange(provider_id=provider.id, status=to,
+                                  suspended_until=provider.suspended_until,
+                                  legal_ground=legal_ground, reason=reason,
+                                  actor=actor.label, at=now)
+    session.add(change)
+    record_event(session, subject=provider.subject, tag=EventTag.PROVIDER_STATUS_CHANGED,
+                 actor=actor.label, at=now,
+                 data={"status": str(to), "legal_ground": legal_ground, "reason": reason,
+                       "until": until.isoformat() if change.suspended_until else None})
+    if to == ProviderStatus.ACTIVE:
+        session.execute(update(Application).where(*_in_progress(provider.id))
+                        .values(provider_flag=None).execution_options(synchronize_session=False))
+    else:
+        flag = ("Habilitation du professionnel retirée" if to == ProviderStatus.WITHDRAWN
+                else f"Habilitation du professionnel suspendue jusqu'au {date_fr(until)}")
+        session.execute(update(Application).where(*_in_progress(provider.id))
+                        .values(provider_flag=flag).execution_options(synchronize_session=False))
+        link = f"{base_url.rstrip('/')}/immatriculation/suivi"
+        for number, email in session.execute(
+                select(Application.number, Application.applicant_email)
+                .where(*_in_progress(provider.id), Application.owner_mail.is_(True))
+                .order_by(Application.id)):
+            enqueue(session, kind="registration_provider", to=email, subject=PROVIDER_SUBJECT,
+                    template="registration_provider", now=now,
+                    subject_ref=f"registration:{number}", number=number, flag=flag,
+                    link=link)
+    session.flush()
+    return change
+
+
+STATUS_LABELS = {ProviderStatus.ACTIVE: "actif", ProviderStatus.SUSPENDED: "suspendu",
+                 ProviderStatus.WITHDRAWN: "retiré"}
+
+
+def suspend_provider(session: Session, actor: Actor, provider_id: int, *, reason: str,
+                     legal_ground: str, until: date, now: datetime, base_url: str):
+    return change_provider_status(session, actor, provider_id, "suspend", reason=reason,
+                                  legal_ground=legal_ground, until=until, now=now,
+                                  base_url=base_url)
+
+
+def withdraw_provider(session: Session, actor: Actor, provider_id: int, *, reason: str,
+                      legal_ground: str, now: datetime, base_url: str):
+    return change_provider_status(session, actor, provider_id, "withdraw", reason=reason,
+                                  legal_ground=legal_ground, now=now, base_url=base_url)
+
+
+def reinstate_provider(session: Session, actor: Actor, provider_id: int, *, reason: str,
+                       legal_ground: str, now: datetime, base_url: str):
+    return change_provider_status(session, actor, provider_id, "reinstate", reason=reason,
+                                  legal_ground=legal_ground, now=now, base_url=base_url)
+
+
+def provider_history(session: Session, provider_id: int) -> list[ProviderStatusChange]:
+    return list(session.scalars(select(ProviderStatusChange)
+                                .where(ProviderStatusChange.provider_id == provider_id)
+                                .order_by(ProviderStatusChange.id)))
+
+
+# --- the owner ---------------------------------------------------------------------
+
+
+def _recent_failures(session: Session, column, value, since: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(TrackingFailure)
+                          .where(column == value, TrackingFailure.at > since))
+
+
+def track(session: Session, number: str, code: str, *, address: str, now: datetime,
+          limits: LoginLimits) -> Application:
+    """The owner opens his file with its number and tracking code, throttled like the
+    login: past the limit per client address or per file number, every try is refused
+    (even a right one) until the window has passed. One message for every wrong pair,
+    so that the page does not tell which numbers exist."""
+    number = "".join(number.split()).upper()[:16]
+    since = now - limits.window
+    wait = ("Trop de tentatives. Réessayez dans "
+            f"{int(limits.window.total_seconds()) // 60} minutes.")
+    if (_recent_failures(session, TrackingFailure.address, address, since)
+            >= limits.per_address
+            or _recent_failures(session, TrackingFailure.number, number, since)
+            >= limits.per_principal):
+        raise TooManyAttempts(wait)
+    application = session.scalar(select(Application).where(Application.number == number))
+    given = digest(normalize_activation_code(code or ""))
+    if application is None or not secrets.compare_digest(
+            application.tracking_code_sha256, given):
+        session.add(TrackingFailure(address=address[:64], number=number, at=now))
+        session.flush()
+        raise InvalidInput(TRACKING_REFUSED)
+    return application
+
+
+def forget_tracking_failures(session: Session, now: datetime, limits: LoginLimits) -> int:
+    """Job: delete tracking failures older than the throttling window (client addresses
+    are personal data, kept only while they serve throttling)."""
+    result = session.execute(delete(TrackingFailure)
+                             .where(TrackingFailure.at <= now - limits.window))
+    session.flush()
+    return result.rowcount
+
+
+def owner_file(session: Session, application_id: int) -> FileView:
+    application = session.get(Application, application_id)
+    if application is None:
+        raise NotFound("Ce dossier n'existe plus.")
+    return _view(session, application)
+
+
+def _of_account(account: Account):
+    return or_(Application.account_id == account.id,
+               Application.applicant_email == account.email)
+
+
+def files_of_account(session: Session, account: Account) -> list[Application]:
+    """The holder's files: linked to his account at filing, or filed under his address
+    (verified) since; finished ones stay listed. Newest first."""
+    if account.email_verified_at is None:
+        return []
+    return list(session.scalars(select(Application).where(_of_account(account))
+                                .order_by(Application.filed_at.desc(), Application.id.desc())))
+
+
+def file_of_account(session: Session, account: Account, number: str) -> FileView:
+    application = session.scalar(select(Application).where(
+        Application.number == number, _of_account(account)))
+    if application is None or account.email_verified_at is None:
+        raise _not_found(number)
+    return _view(session, application)
+
+
+def set_owner_mail(session: Session, application: Application, enabled: bool) -> None:
+    """The owner's choice, per file, to receive (or not) the e-mails about it."""
+    application.owner_mail = enabled
+    session.flush()
+
+
+# --- what the owner's page shows ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    label: str
+    state_label: str
+    actor_label: str
+    reason: str | None
+    certified_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """A file as its owner reads it: plain French, times, usual delay, whom to ask."""
+
+    file: FileView
+    state_label: str
+    advice: Any  # guidance.Guidance
+    in_state_seconds: int
+    usual: queries.StepDelay | None
+    time_per_state: list[tuple[str, int]]
+    steps: list[Step]
+
+
+def _actor_label(label: str) -> str:
+    kind = label.split(":", 1)[0]
+    try:
+        return states.ACTOR_LABELS[ActorKind(kind)]
+    except ValueError:
+        return "le système"
+
+
+def tracking(session: Session, view: FileView, now: datetime) -> Tracking:
+    application = view.application
+    state = State(application.state)
+    certified = dict(session.execute(
+        select(Transition.id, EvidenceBatch.gen_time)
+        .join(EvidenceEvent, EvidenceEvent.id == Transition.evidence_event_id)
+        .join(EvidenceBatch, EvidenceBatch.id == EvidenceEvent.batch_id)
+        .where(Transition.application_id == application.id)).all())
+    steps, spent = [], {}
+    for row in view.timeline:
+        label = ("demande enregistrée" if row.event == FILED
+                 else states.EVENT_LABELS[Event(row.event)])
+        steps.append(Step(row.at, label, states.STATE_LABELS[State(row.to_state)],
+                          _actor_label(row.actor), row.reason, certified.get(row.id)))
+        if row.from_state is not None and row.seconds_in_previous is not None:
+            key = states.STATE_LABELS[State(row.from_state)]
+            spent[key] = spent.get(key, 0) + row.seconds_in_previous
+    in_state = max(0, int((now - application.state_since_at).total_seconds()))
+    if state not in states.FINAL_STATES:
+        key = states.STATE_LABELS[state]
+        spent[key] = spent.get(key, 0) + in_state
+    usual = None
+    if state not in states.FINAL_STATES:
+        usual = next(iter(queries.step_delays(session, state)), None)
+    return Tracking(view, states.STATE_LABELS[state],
+                    guidance(state, application.state_since_at,
+                             information_service=application.information_service,
+                             filed_by_provider=application.provider_id is not None),
+                    in_state, usual, list(spent.items()), steps)
