@@ -21,7 +21,7 @@ from notify.auth.throttle import LoginLimits
 from notify.auth.web import requires, sign_in
 from notify.bootstrap import services
 from notify.errors import DomainError, NotFound, TooManyAttempts
-from notify.web import db_session
+from notify.web import db_session, perform
 from notify.web.forms import apply_error, safe_next
 
 bp = Blueprint("staff", __name__, url_prefix="/agents")
@@ -38,20 +38,18 @@ def login():
     form = StaffLoginForm()
     status = 200
     if form.validate_on_submit():
-        s = db_session()
         settings = services().settings
         try:
-            member = ops.authenticate(
-                s, email=form.email.data, password=form.password.data, code=form.code.data,
-                address=request.remote_addr or "-", now=_now(),
+            member = perform(
+                ops.authenticate, email=form.email.data, password=form.password.data,
+                code=form.code.data, address=request.remote_addr or "-", now=_now(),
                 limits=LoginLimits.from_settings(settings), app_secret=settings.secret_key,
-                devices=trusted_devices())
+                devices=trusted_devices(),
+                keep_refused=True)  # keep the failure count and the refusal event
         except DomainError as error:
-            s.commit()  # keep the failure count and the refusal event
             apply_error(form, error)
             status = 429 if isinstance(error, TooManyAttempts) else 200
         else:
-            s.commit()
             sign_in(StaffPrincipal(member))
             response = redirect(safe_next(request.args.get("next"), url_for("staff.home")))
             remember_device(response, ops.staff_principal(member))
@@ -62,9 +60,7 @@ def login():
 @bp.post("/deconnexion")
 @requires(Permission.STAFF_HOME)
 def logout():
-    s = db_session()
-    ops.log_out(s, current_user.member, _now())
-    s.commit()
+    perform(ops.log_out, current_user.member, _now())
     logout_user()
     session.clear()
     flash("Vous êtes déconnecté.", "info")
@@ -87,16 +83,15 @@ def home():
 @bp.route("/inscription/<token>", methods=["GET", "POST"])
 def enrol(token: str):
     """First step: the link from the operator; choose the password."""
-    s = db_session()
-    member = ops.member_for_enrolment(s, token, _now())
+    member = ops.member_for_enrolment(db_session(), token, _now())
     form = EnrolPasswordForm()
     if form.validate_on_submit():
         try:
-            ops.choose_password(s, member, form.password.data, services().settings.secret_key)
+            perform(ops.choose_password, member, form.password.data,
+                    services().settings.secret_key)
         except DomainError as error:
             apply_error(form, error)
         else:
-            s.commit()
             session.clear()
             session[ENROLLING_KEY] = member.id
             return redirect(url_for("staff.enrol_second_factor"))
@@ -107,19 +102,17 @@ def enrol(token: str):
 def enrol_second_factor():
     """Second step: the TOTP key (URI and QR code) and a first code to prove it works.
     On success the recovery codes are shown, once, in the answer itself."""
-    s = db_session()
-    member = s.get(StaffMember, session.get(ENROLLING_KEY) or 0)
+    member = db_session().get(StaffMember, session.get(ENROLLING_KEY) or 0)
     if member is None or member.enrolled_at is not None or member.totp_secret is None:
         raise NotFound(ops.BAD_ENROLMENT_LINK)
     app_secret = services().settings.secret_key
     form = TotpConfirmForm()
     if form.validate_on_submit():
         try:
-            codes = ops.confirm_enrolment(s, member, form.code.data, app_secret, _now())
+            codes = perform(ops.confirm_enrolment, member, form.code.data, app_secret, _now())
         except DomainError as error:
             apply_error(form, error)
         else:
-            s.commit()
             session.pop(ENROLLING_KEY, None)
             return render_template("staff/recovery_codes.html", codes=codes)
     secret = ops.totp_secret_of(member, app_secret)

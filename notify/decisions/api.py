@@ -22,7 +22,7 @@ from notify.decisions.content import MAX_BODY_BYTES, MAX_DECISIONS, REFERENCE
 from notify.decisions.openapi import openapi_document
 from notify.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from notify.legal.window import latest_legal_date
-from notify.web import csrf, db_session
+from notify.web import csrf, db_session, perform
 from notify.web.json_input import request_json
 
 bp = Blueprint("decisions_api", __name__, url_prefix="/api/v1")
@@ -55,15 +55,13 @@ def _decisions_body() -> list:
 def deposit():
     client = api_client(DECISIONS_DEPOSIT).client
     items = _decisions_body()
-    session = db_session()
     try:
-        results = ops.deposit(session, items, depositor=client.name,
-                              organisation_id=client.organisation_id,
-                              now=services().clock.now(),
-                              routing_policy=services().settings.routing_policy)
-        session.commit()
+        results = perform(ops.deposit, items, depositor=client.name,
+                          organisation_id=client.organisation_id,
+                          now=services().clock.now(),
+                          routing_policy=services().settings.routing_policy)
     except IntegrityError as exc:
-        session.rollback()
+        db_session().rollback()
         raise Conflict("Une autre requête déposait en même temps une décision de même "
                        "référence : rien n'a été enregistré, renvoyez le dépôt.") from exc
     return jsonify({"results": [result.as_json() for result in results]})
@@ -76,10 +74,8 @@ def status(reference: str):
         # No decision can bear it; nor can every database hold it (PostgreSQL: no NUL).
         raise NotFound("Aucune décision ne peut porter cette référence : 1 à 50 caractères "
                        "parmi lettres, chiffres, « . », « _ » et « - ».")
-    session = db_session()
-    answer = ops.decision_status(session, reference, DECISIONS_READ, client.organisation_id)
-    session.commit()
-    return jsonify(answer)
+    return jsonify(perform(ops.decision_status, reference, DECISIONS_READ,
+                           client.organisation_id))
 
 
 @bp.get("/openapi.json")

@@ -31,7 +31,7 @@ from notify.franceconnect.client import (
     ProviderUnavailable,
 )
 from notify.franceconnect.forms import LicenceConfirmationForm
-from notify.web import db_session
+from notify.web import db_session, perform
 from notify.web.forms import apply_error
 
 log = logging.getLogger(__name__)
@@ -215,15 +215,12 @@ def confirm_link():
                         "n'a pas eu lieu. Recommencez depuis votre compte.", 400)
     form = LicenceConfirmationForm()
     if form.validate_on_submit():
-        s = db_session()
         try:
-            ops.link_account(s, account, issuer=services().settings.franceconnect_issuer,
-                             sub=checked["sub"], licence_number=form.licence_number.data,
-                             now=_now())
+            perform(ops.link_account, account, issuer=services().settings.franceconnect_issuer,
+                    sub=checked["sub"], licence_number=form.licence_number.data, now=_now())
         except DomainError as error:
             apply_error(form, error)
         else:
-            s.commit()
             session.pop(LINK_KEY, None)
             flash("Votre compte est lié à FranceConnect : vous pourrez désormais vous "
                   "connecter avec le bouton « S'identifier avec FranceConnect ».", "success")
@@ -234,13 +231,11 @@ def confirm_link():
 @bp.route("/liaison/suppression", methods=["POST"])
 @holder_required
 def unlink():
-    s = db_session()
     try:
-        ops.unlink_account(s, current_user.account, _now())
+        perform(ops.unlink_account, current_user.account, _now())
     except DomainError as error:
         flash(error.message, "error")
     else:
-        s.commit()
         flash("Votre compte n'est plus lié à FranceConnect. Connectez-vous désormais avec "
               "votre adresse électronique et votre mot de passe.", "success")
     return redirect(url_for("accounts.account"))
