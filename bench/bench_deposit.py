@@ -152,13 +152,19 @@ def api_without_letters(app, items: list[dict], organisation_id: int) -> float:
 
 
 def build(url: str, n: int):
+    """A database of the schema, 2 × ``n`` holders and the depositing organisation."""
     database.upgrade(url)
     app = create_app({"mode": "test", "instance_path": Path(tempfile.mkdtemp()),
                       "database_url": url, "clock": FixedClock(NOW),
                       "base_url": "https://bench.invalid"})
     # Two sets of holders, so that each measurement starts from holders without
     # decisions (the balance checks would otherwise chain on the previous run's).
-    licences = seed(app.extensions["notify"].db, 2 * n)
+    db = app.extensions["notify"].db
+    licences = seed(db, 2 * n)
+    with db.unit_of_work() as uow:
+        api_clients.create_organisation(uow.session, "bench", "Banc d'essai",
+                                        "points_register", NOW)
+        uow.commit()
     return app, licences
 
 
@@ -166,17 +172,15 @@ def run(label: str, url: str, copy_url: str, n: int) -> None:
     app, licences = build(url, n)
     db = app.extensions["notify"].db
     with db.unit_of_work() as uow:
-        organisation = api_clients.create_organisation(uow.session, "bench", "Banc d'essai",
-                                                       "points_register", NOW)
-        _, secret = api_clients.create_client(uow.session, "bench-api", "bench",
-                                              ["decisions:deposit"], NOW)
-        organisation_id = organisation.id
+        client, secret = api_clients.create_client(uow.session, "bench-api", "bench",
+                                                   ["decisions:deposit"], NOW)
+        organisation_id = client.organisation_id
         uow.commit()
     api = api_deposit(app, secret, items_for("API", licences[:n]))
     bare = api_without_letters(app, items_for("BARE", licences[n:]), organisation_id)
     stored = stored_rows(db, "API")
     db.engine.dispose()
-    copy_app, _ = build(copy_url, n)  # the same schema and holders, no decisions
+    copy_app, _ = build(copy_url, n)  # the same schema, holders and organisation
     copy_app.extensions["notify"].db.engine.dispose()
     raw = raw_insert(copy_url, stored)
     print(f"{label}: {n} decisions")
