@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from notify.accounts.models import Holder
+from notify.auth.web import AuthMethod
 from notify.decisions import operations
 from notify.decisions.letters import LetterFacts, letter_sections
 from notify.decisions.models import Decision, DecisionState
@@ -57,9 +58,6 @@ from notify.web.formatting import date_fr, datetime_fr
 
 VIA_PAGE = "page"
 VIA_PDF = "pdf"
-BY_PASSWORD = "password"
-"""The default way a holder's session was authenticated (``notify.auth.web.AuthMethod``
-names them all), recorded with his first consultation."""
 RETRIES = 3
 """Attempts at appending to a decision's chain when another process appended at the same
 moment (the outbox's ``alert_sent`` does not lock the decision): the unique (subject,
@@ -193,7 +191,7 @@ def letter_parts(decision: Decision, holder: Holder) -> list[tuple[str, str]]:
 
 def consult(session: Session, holder: Holder, reference: str, *, now: datetime,
             via: str, policy: NotificationPolicy = DEFAULT_NOTIFICATION_POLICY,
-            authentication: str = BY_PASSWORD) -> HolderDecision:
+            authentication: str = AuthMethod.PASSWORD) -> HolderDecision:
     """The holder opens one of his decisions (``via`` ``page`` or ``pdf``): record the
     consultation (flushes; the caller commits) and return the decision to show. The
     first consultation records the account, how its session was authenticated and

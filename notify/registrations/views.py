@@ -27,19 +27,6 @@ bp = Blueprint("registrations", __name__)
 TRACKED = "registration_tracked"
 
 
-@bp.app_template_filter("duration_fr")
-def duration_fr(seconds: int | None) -> str:
-    """« 3 jours », « 5 heures », « moins d'une heure »."""
-    if seconds is None:
-        return ""
-    days, hours = seconds // 86400, seconds // 3600
-    if days >= 1:
-        return f"{days} jour{'s' if days > 1 else ''}"
-    if hours >= 1:
-        return f"{hours} heure{'s' if hours > 1 else ''}"
-    return "moins d'une heure"
-
-
 def _render_file(tracking: ops.Tracking, *, form=None, holder_view=False):
     return render_template("registrations/file.html", t=tracking,
                            procedures=PROCEDURE_LABELS, form=form, holder_view=holder_view,

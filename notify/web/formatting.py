@@ -49,7 +49,20 @@ def period_fr(value: Period) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
 
 
+def duration_fr(seconds: int | None) -> str:
+    """« 3 jours », « 5 heures », « moins d'une heure »."""
+    if seconds is None:
+        return ""
+    days, hours = seconds // 86400, seconds // 3600
+    if days >= 1:
+        return f"{days} jour{'s' if days > 1 else ''}"
+    if hours >= 1:
+        return f"{hours} heure{'s' if hours > 1 else ''}"
+    return "moins d'une heure"
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(date_fr)
     app.add_template_filter(datetime_fr)
     app.add_template_filter(period_fr)
+    app.add_template_filter(duration_fr)

@@ -7,6 +7,16 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 
+def verify_offline(notify, tmp_path, bundle):
+    """``notify evidence verify`` on a legal officer's machine: production mode, no
+    settings, no database, only the root certificate of ``notify tsa chain``."""
+    chain = notify("tsa", "chain").stdout.encode()
+    root = x509.load_pem_x509_certificates(chain)[-1]
+    (tmp_path / "root.pem").write_bytes(root.public_bytes(Encoding.PEM))
+    offline = {"NOTIFY_MODE": "production", "NOTIFY_INSTANCE_PATH": str(tmp_path / "nowhere")}
+    return notify("evidence", "verify", str(bundle), "--trust", str(tmp_path / "root.pem"),
+                  extra_env=offline)
+
 def test_account_bundle_verifies_offline_against_the_published_chain(notify, tmp_path):
     notify("tsa", "init")
     holders = json.loads(notify("demo", "load").stdout)["holders"]
@@ -26,13 +36,7 @@ def test_account_bundle_verifies_offline_against_the_published_chain(notify, tmp
     bundle = tmp_path / "compte.zip"
     notify("evidence", "export", f"account:{reference}", "-o", str(bundle))
 
-    chain = notify("tsa", "chain").stdout.encode()
-    root = x509.load_pem_x509_certificates(chain)[-1]
-    (tmp_path / "root.pem").write_bytes(root.public_bytes(Encoding.PEM))
-    # A legal officer's machine: production mode, no settings, no database.
-    offline = {"NOTIFY_MODE": "production", "NOTIFY_INSTANCE_PATH": str(tmp_path / "nowhere")}
-    result = notify("evidence", "verify", str(bundle), "--trust", str(tmp_path / "root.pem"),
-                    extra_env=offline)
+    result = verify_offline(notify, tmp_path, bundle)
     assert "account_opened" in result.stdout
     assert "OK : 4 événement(s) vérifié(s)." in result.stdout
 
@@ -45,8 +49,7 @@ def test_account_bundle_verifies_offline_against_the_published_chain(notify, tmp
                               "IS NOT NULL ORDER BY id LIMIT 1").fetchone()[0]
     paquet = tmp_path / "decision.zip"
     notify("evidence", "export", f"decision:{decision}", "-o", str(paquet))
-    result = notify("evidence", "verify", str(paquet), "--trust", str(tmp_path / "root.pem"),
-                    extra_env=offline)
+    result = verify_offline(notify, tmp_path, paquet)
     assert "OK    Les événements sont tous ceux de l'objet" in result.stdout
     assert "OK    La décision et son courrier sont ceux" in result.stdout
     with sqlite3.connect(tmp_path / "instance" / "notify.db") as db:
@@ -90,12 +93,7 @@ def test_registration_bundle_verifies_offline(notify, tmp_path):
     bundle = tmp_path / "dossier.zip"
     notify("evidence", "export", f"registration:{example['number']}", "-o", str(bundle))
 
-    chain = notify("tsa", "chain").stdout.encode()
-    root = x509.load_pem_x509_certificates(chain)[-1]
-    (tmp_path / "root.pem").write_bytes(root.public_bytes(Encoding.PEM))
-    offline = {"NOTIFY_MODE": "production", "NOTIFY_INSTANCE_PATH": str(tmp_path / "nowhere")}
-    result = notify("evidence", "verify", str(bundle), "--trust", str(tmp_path / "root.pem"),
-                    extra_env=offline)
+    result = verify_offline(notify, tmp_path, bundle)
     assert f"registration:{example['number']}" in result.stdout
     assert "registration_filed" in result.stdout
     assert "registration_transition" in result.stdout

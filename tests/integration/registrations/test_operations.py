@@ -111,6 +111,27 @@ def test_each_actor_reaches_only_its_own_files(ctx, session, clock, registration
         reg.read_application(session, unknown_org, number)
 
 
+def test_only_staff_assign_a_file_to_a_centre_and_it_is_recorded(ctx, session, clock,
+                                                                 registration_world):
+    w = registration_world
+    number = w.file().application.number
+    for actor in (w.garage_actor, w.lyon_actor):
+        with pytest.raises(NotAllowed, match="Seule l'administration"):
+            reg.assign_centre(session, actor, number, "CERT-PARIS", now=clock.now())
+    with pytest.raises(InvalidInput, match="CERT-NULLEPART"):
+        reg.assign_centre(session, w.staff, number, "CERT-NULLEPART", now=clock.now())
+
+    application = reg.assign_centre(session, w.staff, number, "CERT-PARIS", now=clock.now())
+    # Moved: Paris now reaches the file, Lyon no longer does.
+    assert reg.read_application(session, w.paris_actor, number).application.id == application.id
+    with pytest.raises(NotFound):
+        reg.read_application(session, w.lyon_actor, number)
+    event = session.scalars(select(EvidenceEvent).where(
+        EvidenceEvent.subject == application.subject).order_by(EvidenceEvent.seq)).all()[-1]
+    assert event.tag == "registration_assigned"
+    assert json.loads(event.document)["data"] == {"centre": "CERT-PARIS"}
+
+
 def test_a_file_through_its_whole_life_with_evidence_and_mails(ctx, session, clock,
                                                               registration_world):
     w = registration_world
