@@ -41,6 +41,8 @@ class EventTag(enum.StrEnum):
     STAFF_RECOVERY_CODE_USED = "staff_recovery_code_used"
     STAFF_LOGGED_OUT = "staff_logged_out"
     STAFF_DISABLED = "staff_disabled"
+    # Staff reads of a holder's or an owner's data (subject access:<member>:<YYYY-MM>)
+    STAFF_ACCESS = "staff_access"
     # Vehicle registration files (subject registration:<number>) and their providers
     REGISTRATION_FILED = "registration_filed"
     REGISTRATION_ASSIGNED = "registration_assigned"
