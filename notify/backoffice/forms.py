@@ -24,7 +24,7 @@ class ReasonForm(Form):
         validators=[Length(max=DETAIL_MAX_LENGTH,
                            message=f"{DETAIL_MAX_LENGTH} caractères au plus.")],
         description="Obligatoire pour « Autre motif ». Elle figurera au journal des accès, "
-                    "que le titulaire peut consulter.")
+                    "que la personne concernée peut consulter.")
 
     def validate_detail(self, field) -> None:
         if not (field.data or "").strip():
