@@ -34,7 +34,13 @@ from sqlalchemy.orm import Session
 from notify.accounts.models import Holder
 from notify.db import drain
 from notify.decisions.models import Decision, DecisionState, deemed_candidates, subject_of
-from notify.evidence.log import NewEvent, append_events, format_instant, record_event
+from notify.evidence.log import (
+    ChainConflict,
+    NewEvent,
+    append_events,
+    format_instant,
+    record_event,
+)
 from notify.evidence.models import EventTag
 from notify.legal.deadlines import Notification, Residence, appeal_deadline, notification
 from notify.legal.policies import (
@@ -266,8 +272,11 @@ def run_deemed_notifications(db, clock, *, limit: int = CHUNK,
     """
     now = clock.now()
     deemed = _Deemed(policy)
+    # A chunk whose events meet another writer's on a decision's chain (an alert being
+    # recorded, a consultation) is done again on the new chain.
     reports = drain(db, lambda session, after_id: record_deemed_notifications(
-        session, now=now, after_id=after_id, limit=limit, deemed=deemed))
+        session, now=now, after_id=after_id, limit=limit, deemed=deemed),
+        retry=(ChainConflict,))
     total = DeemedReport(notified=sum(r.notified for r in reports),
                          scanned=sum(r.scanned for r in reports),
                          last_id=max((r.last_id for r in reports if r.last_id), default=None))

@@ -134,6 +134,15 @@ class NewEvent:
     data: Mapping[str, Any]
 
 
+CHAIN_CONSTRAINT = "uq_events_subject"  # the unique (subject, seq)
+
+
+class ChainConflict(IntegrityError):
+    """Another transaction appended to one of the subjects first (PostgreSQL, bulk
+    append): nothing was forked, this transaction must roll back, and its work may be
+    done again on the new last events (``notify.db.committed(..., retry=...)``)."""
+
+
 SUBJECTS_PER_READ = 2000
 """Subjects whose last events one query reads (well under SQLite's bound parameters)."""
 
@@ -218,7 +227,8 @@ def insert_event_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> No
             copy.write("".join(lines))
     except psycopg.errors.IntegrityError as exc:
         # a concurrent append took a (subject, seq): the same error as an INSERT's
-        raise IntegrityError(statement, None, exc) from exc
+        kind = ChainConflict if exc.diag.constraint_name == CHAIN_CONSTRAINT else IntegrityError
+        raise kind(statement, None, exc) from exc
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

@@ -37,8 +37,8 @@ from sqlalchemy import Boolean, String, Text, bindparam, case, delete, func, nul
 from sqlalchemy.orm import Session
 
 from notify.clock import Clock
-from notify.db import Database, UTCDateTime
-from notify.evidence.log import NewEvent, append_events
+from notify.db import Database, UTCDateTime, committed
+from notify.evidence.log import ChainConflict, NewEvent, append_events
 from notify.evidence.models import EventTag
 from notify.mail.addresses import envelope_address
 from notify.mail.message import new_message_id, render
@@ -267,10 +267,12 @@ def send_due(
         uow.commit()
 
     def record(batch: list[tuple[Outgoing, Answer]]) -> None:
-        with db.unit_of_work() as uow:
-            states = record_outcomes(uow.session, batch, now=clock.now(),
-                                     max_attempts=max_attempts, key=key)
-            uow.commit()
+        # An alert's event meeting another writer's on the decision's chain (the deemed
+        # notification job, a consultation) is recorded again after it: the message is
+        # sent, its record must not be lost (it would go out again after the lease).
+        states = committed(db, lambda session: record_outcomes(
+            session, batch, now=clock.now(), max_attempts=max_attempts, key=key),
+            retry=(ChainConflict,), tries=5)
         for state in states:
             report.count(state)
 
