@@ -13,7 +13,8 @@ In a throwaway database ``notify_bench`` (created, migrated, dropped afterwards)
   and bulk-inserted, the decisions updated, one committed transaction per chunk.
 
 * job, two processes: the same seed again, the job run by two scheduler processes at
-  once (rows taken ``FOR UPDATE SKIP LOCKED``), checked to record each decision once.
+  once (rows taken ``FOR UPDATE SKIP LOCKED``), checked to record each decision once,
+  timed from the moment both are started, imported and connected.
 
 Usage: ``.venv/bin/python bench/bench_notification.py [--n 100000] [--workers 2]``
 (``NOTIFY_BENCH_POSTGRES`` names the server, default postgres@127.0.0.1;
