@@ -101,6 +101,9 @@ class EvidenceBatch(Base):
         # The oldest uncertified batch, at every tick of the certification job.
         Index("ix_evidence_batches_uncertified", "seq", postgresql_where=text("token IS NULL"),
               sqlite_where=text("token IS NULL")),
+        # The latest heads snapshot, at every tick (``heads_due``): one batch an hour.
+        Index("ix_evidence_batches_heads", "seq", postgresql_where=text("heads_root IS NOT NULL"),
+              sqlite_where=text("heads_root IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,8 +5,12 @@ use a database of their own, built by the migrations: a SQLite file, and a Postg
 database when NOTIFY_TEST_DATABASE_URL is set.
 """
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from notify import db as database
@@ -16,6 +20,11 @@ from notify.evidence.models import Event, EventTag, EvidenceBatch
 from notify.mail.models import MessageState, OutboxMessage
 from notify.mail.sending import send_due
 from notify.mail.smtp import SMTPTransport
+from tests.integration.decisions.test_notification_concurrency import (
+    DELAY_ENDS,
+    count_events,
+    seed,
+)
 
 
 def test_two_senders_never_send_a_message_twice(run_together, committed_url, clock,
@@ -76,4 +85,63 @@ def test_two_certifiers_put_each_event_in_exactly_one_batch(run_together, commit
         for batch in batches:
             assert batch.prev_root == previous
             previous = batch.root
+    db.engine.dispose()
+
+
+def test_two_scheduler_processes_run_every_job_once(committed_url, smtp_server, inbox, tmp_path):
+    """Two scheduler processes (``notify jobs run-once``, every job in turn) started
+    together on one PostgreSQL database: both succeed, and each evidence batch, alert
+    and deemed notification exists once."""
+    if not committed_url.startswith("postgresql"):
+        pytest.skip("several scheduler processes are a PostgreSQL deployment")
+    db = seed(committed_url, 200)  # due decisions, their events not yet certified
+    with db.unit_of_work() as uow:
+        # alerts of other decisions (an alert goes out fifteen days before the deemed
+        # notification of its decision)
+        for n in range(60):
+            uow.session.add(OutboxMessage(
+                kind="decision_alert", subject_ref=f"decision:A{n}", to_address=f"t{n}@example.fr",
+                subject="Une nouvelle décision est disponible", template="decision_alert",
+                arguments={"link": "https://notify.test/decisions"},
+                state=MessageState.PENDING, attempts=0, created_at=DELAY_ENDS,
+                next_attempt_at=DELAY_ENDS))
+        uow.commit()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOTIFY_")}
+    env.update(NOTIFY_MODE="demo", NOTIFY_INSTANCE_PATH=str(tmp_path / "instance"),
+               NOTIFY_SECRET_KEY="k" * 32, NOTIFY_DATABASE_URL=committed_url,
+               NOTIFY_SMTP_HOST="127.0.0.1", NOTIFY_SMTP_PORT=str(smtp_server.port))
+    command = [sys.executable, "-m", "notify.cli"]
+    subprocess.run([*command, "tsa", "init"], env=env, check=True, capture_output=True,
+                   timeout=120)
+    schedulers = [subprocess.Popen(
+        [*command, "jobs", "run-once", "--now", (DELAY_ENDS + timedelta(hours=1)).isoformat()],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)]
+    for scheduler in schedulers:
+        output = scheduler.communicate(timeout=300)[0]
+        # Every job ran in both, and succeeded: only the daily audit refuses the seeded
+        # decisions, which have no deposit in the log.
+        assert [line.split(":")[0] for line in output.splitlines()
+                if ": ÉCHEC " in line] == ["check_evidence"], output
+        assert "record_deemed_notifications: DeemedReport(" in output, output
+
+    subjects = {f"decision:R{n}": 1 for n in range(200)}
+    assert count_events(db, "deemed_notified") == subjects
+    assert count_events(db, "alert_sent") == {f"decision:A{n}": 1 for n in range(60)}
+    assert sorted(m["To"] for m in inbox.messages) == sorted(f"t{n}@example.fr"
+                                                             for n in range(60))
+    with db.unit_of_work() as uow:
+        s = uow.session
+        batches = s.scalars(select(EvidenceBatch).order_by(EvidenceBatch.seq)).all()
+        assert [b.seq for b in batches] == list(range(1, len(batches) + 1))
+        previous = GENESIS_ROOT.hex()
+        for batch in batches:
+            assert batch.prev_root == previous
+            previous = batch.root
+        # the seeded events (deposited, made available), each in one batch
+        assert s.scalar(select(func.count()).select_from(Event).where(
+            Event.tag.in_(["deposited", "made_available"]), Event.batch_id.is_(None))) == 0
+        # leaves: the previous root, the events, a heads snapshot's document if any
+        assert sum(b.size - 1 - (b.heads_root is not None) for b in batches) == s.scalar(
+            select(func.count()).select_from(Event).where(Event.batch_id.is_not(None)))
     db.engine.dispose()
