@@ -1,7 +1,7 @@
 """Indexes found missing by the scale run: the last heads snapshot, an alert's message.
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-29 23:00:00
 
 At every tick ``heads_due`` asks for the latest batch carrying a heads snapshot; with
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0015'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
