@@ -94,7 +94,7 @@ def load_demo(session: Session, now: datetime, settings: Settings) -> dict:
             ops.verify_email(session, registration.verification_token, now, settings)
             account = registration.account
         else:
-            ops.change_password(session, account, password, now)
+            ops.change_password(session, account, password, now, settings)
         with_account.append({"licence_number": number, "email": account.email,
                              "password": password})
     codes = issue_activation_codes(session, now, timedelta(days=settings.activation_code_days))
