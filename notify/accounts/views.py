@@ -247,7 +247,7 @@ def reset_password(token: str):
 def account():
     acc = _current_account()
     return render_template("accounts/account.html", account=acc, holder=acc.holder,
-                           overview=decisions_overview(db_session(), acc.holder),
+                           overview=decisions_overview(db_session(), acc.holder, _now()),
                            texts={CONDITIONS.version: CONDITIONS,
                                   ATTESTATION.version: ATTESTATION},
                            now=_now(), withdraw_form=PlainForm(), logout_form=PlainForm())

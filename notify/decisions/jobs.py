@@ -38,7 +38,8 @@ JOBS = (
     Job("make_decisions_available",
         "met à disposition les décisions dont le dépôt est certifié et en alerte le titulaire",
         2, in_one_unit(lambda session, svc: make_available(
-            session, now=svc.clock.now(), base_url=svc.settings.base_url))),
+            session, now=svc.clock.now(), base_url=svc.settings.base_url,
+            policy=svc.settings.notification_policy))),
     Job("record_deemed_notifications",
         "enregistre les notifications réputées acquises à l'issue du délai de quinze jours",
         60, _deemed),

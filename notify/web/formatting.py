@@ -63,6 +63,11 @@ def datetime_zone_fr(value: datetime | None, territory: str = "metropole") -> st
     return f"{datetime_fr(value, territory)} ({zone_name(territory)})"
 
 
+def day_end_zone_fr(day: date, territory: str = "metropole") -> str:
+    """« 5 décembre 2026 à 24:00 (heure de Paris) »: the end of a delay's last day."""
+    return f"{date_fr(day)} à 24:00 ({zone_name(territory)})"
+
+
 def period_fr(value: Period) -> str:
     """« 1 mois », « 2 ans et 3 jours »."""
     parts = []

@@ -100,7 +100,7 @@ def test_email_change_tells_the_old_address_twice_and_never_names_the_new_one(
         told = [text for to, _, text in received if to == "titulaire@example.fr"]
         ops.verify_email(session, token, clock.now(), settings)
         session.commit()
-        [(to, subject, text)] = _received(send_mail, inbox)
+        [(to, subject, changed)] = _received(send_mail, inbox)
     assert (to, subject) == ("titulaire@example.fr", "Votre adresse électronique a été modifiée")
-    for text in [*told, text]:
+    for text in [*told, changed]:
         assert "nouvelle@example.fr" not in text

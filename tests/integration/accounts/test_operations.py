@@ -247,10 +247,11 @@ def test_closure_job_closes_at_the_legal_instant_once(session, ctx, clock, open_
     account = open_account()
     effective = ops.request_closure(session, account, confirmed=True, now=clock.now(),
                                     settings=ctx.settings)
-    assert ops.make_closures_effective(session, effective - timedelta(seconds=1), ctx.settings.base_url) == 0
+    base_url = ctx.settings.base_url
+    assert ops.make_closures_effective(session, effective - timedelta(seconds=1), base_url) == 0
     clock.set(effective + timedelta(days=3))
-    assert ops.make_closures_effective(session, clock.now(), ctx.settings.base_url) == 1
-    assert ops.make_closures_effective(session, clock.now(), ctx.settings.base_url) == 0
+    assert ops.make_closures_effective(session, clock.now(), base_url) == 1
+    assert ops.make_closures_effective(session, clock.now(), base_url) == 0
     assert account.state == AccountState.CLOSED
     last = events_of(session, account.subject)[-1]
     assert (last.tag, last.occurred_at, last.actor) == ("closure_effective", effective, "system")
