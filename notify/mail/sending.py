@@ -46,9 +46,11 @@ from notify.mail.smtp import MailTransport, PermanentMailError, TemporaryMailErr
 
 log = logging.getLogger(__name__)
 
-# Messages whose fate is legal evidence (R. 223-3-1 II: the alert of a deposit):
-# the SMTP server's acceptance, or the final failure, is an event of their subject.
-EVIDENCED_KINDS = {"decision_alert"}
+# Messages whose fate is legal evidence (R. 223-3-1 II: the alert of a deposit; the
+# reminder before the end of the delay): the SMTP server's acceptance, or the final
+# failure, is an event of their subject, with these tags.
+EVIDENCED_KINDS = {"decision_alert": (EventTag.ALERT_SENT, EventTag.ALERT_FAILED),
+                   "decision_reminder": (EventTag.REMINDER_SENT, EventTag.REMINDER_FAILED)}
 
 ADDRESS = re.compile(r"[^\s<>\"',;:]+@[^\s<>\"',;:]+")
 
@@ -143,8 +145,8 @@ def _event(row: OutboxMessage, at: datetime, key: bytes) -> NewEvent | None:
         data.update(message_sha256=row.sent_sha256, smtp_response=row.smtp_response)
     else:
         data.update(error=row.last_error)
-    return NewEvent(subject=row.subject_ref,
-                    tag=EventTag.ALERT_SENT if sent else EventTag.ALERT_FAILED,
+    sent_tag, failed_tag = EVIDENCED_KINDS[row.kind]
+    return NewEvent(subject=row.subject_ref, tag=sent_tag if sent else failed_tag,
                     actor="system", at=at, data=data)
 
 
