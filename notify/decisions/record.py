@@ -24,6 +24,7 @@ TOP = MARGIN + 5
 BOTTOM = 297.0 - 20.0
 STYLES = {"title": (BOLD, 14.0, 7.0), "heading": (BOLD, 11.5, 6.0),
           "strong": (BOLD, 10.0, 4.8), "text": (REGULAR, 10.0, 4.8),
+          "item": (REGULAR, 10.0, 4.8),
           "small": (REGULAR, 8.5, 4.0)}
 
 
@@ -59,7 +60,7 @@ def record_paragraphs(holder: Holder, record: Overview, now: datetime) -> list[t
         condition = (f" À condition de ne commettre aucune nouvelle infraction entraînant un "
                      f"retrait de points avant le {date_fr(forecast.condition_until)}."
                      if forecast.condition_until else "")
-        parts.append(("text", f"Le {date_fr(forecast.on)} : {forecast.summary}{condition} "
+        parts.append(("item", f"Le {date_fr(forecast.on)} : {forecast.summary}{condition} "
                               f"({forecast.rule})"))
     return parts
 
@@ -72,7 +73,7 @@ def render_record(holder: Holder, record: Overview, now: datetime) -> bytes:
     y = TOP
     for style, text in record_paragraphs(holder, record, now):
         font, size, leading = STYLES[style]
-        y += {"heading": 4.0, "strong": 1.5}.get(style, 0.0)
+        y += {"heading": 4.0, "strong": 1.5, "item": 1.5}.get(style, 0.0)
         for line in wrap(pdf_text(text), font, size, TEXT_WIDTH):
             if y > BOTTOM:
                 document.add_page()
