@@ -66,6 +66,11 @@ DEMO_DECISIONS = (
                 "Marseille (13)", "Franchissement d'une ligne continue", "C4"),
     _withdrawal("DEMO-2026-0005", "100000000006", 6, 0, "2026-11-09", "2026-10-01",
                 "Paris (75)", "Conduite sous l'empire d'un état alcoolique", "DELIT"),
+    # After a voluntary course: by simple letter (routing_stage_by_post), yet part of the
+    # holder's record on his account (balance, forecasts).
+    {"reference": "DEMO-2026-0006", "licence_number": "100000000002", "kind": "restoration",
+     "points": 3, "balance_after": 11, "decided_on": "2026-11-16", "probationary": False,
+     "restoration_basis": "stage"},
 )
 
 
