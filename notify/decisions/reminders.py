@@ -34,6 +34,15 @@ LONGEST_EXTENSION = timedelta(days=7)
 """More than a last day moved to the next working day can add (Christmas weekends)."""
 
 
+def _reminded(session: Session, decision: Decision) -> bool:
+    """Read again once the row is locked: a scheduler that committed its reminder
+    between our read and our lock changed no row of ``decisions`` that PostgreSQL would
+    re-check, only the log."""
+    return session.scalar(select(Event.id).where(
+        Event.subject == decision.subject, Event.tag == EventTag.REMINDER_QUEUED).limit(1)
+    ) is not None
+
+
 def send_reminders(session: Session, *, now: datetime, days_before: int, base_url: str,
                    policy: NotificationPolicy = DEFAULT_NOTIFICATION_POLICY,
                    limit: int = 500) -> int:
@@ -59,7 +68,7 @@ def send_reminders(session: Session, *, now: datetime, days_before: int, base_ur
     queued = 0
     for decision, territory, email in rows:
         ends = deemed_notification_at(decision.made_available_at, territory, policy)
-        if not ends - ahead <= now < ends:
+        if not ends - ahead <= now < ends or _reminded(session, decision):
             continue
         last_day = deemed_notification_on(decision.made_available_at, territory, policy)
         record_event(session, subject=decision.subject, tag=EventTag.REMINDER_QUEUED,
