@@ -56,7 +56,7 @@ from notify.legal.policies import DEFAULT_NOTIFICATION_POLICY, NotificationPolic
 from notify.legal.restoration import Forecast, RecordedDecision, forecast_restorations
 from notify.legal.routing import Channel
 from notify.legal.territories import get_territory
-from notify.web.formatting import date_fr, datetime_fr, datetime_zone_fr, day_end_zone_fr
+from notify.web.formatting import date_fr, datetime_zone_fr, day_end_zone_fr
 
 VIA_PAGE = "page"
 VIA_PDF = "pdf"
@@ -178,7 +178,7 @@ def notification_line(decision: Decision, certified_at: datetime | None,
                 f"(fin du délai de quinze jours : à ouvrir avant le "
                 f"{day_end_zone_fr(last_day, territory)})")
     if decision.notification_basis == NotificationBasis.CONSULTATION:
-        stamp = (f"horodatée le {datetime_fr(certified_at, territory)}" if certified_at
+        stamp = (f"horodatée le {datetime_zone_fr(certified_at, territory)}" if certified_at
                  else "horodatage en cours")
         return f"Notifiée le {date_fr(decision.notified_on)} (première consultation, {stamp})"
     return (f"Réputée notifiée le {date_fr(decision.notified_on)} "

@@ -195,7 +195,7 @@ def test_notification_lines(app, session, clock, open_account):
     run(app, "certify_evidence")
     shown = ops.consult(session, account.holder, "D-1", now=clock.now(), via="page")
     assert shown.notification_line == ("Notifiée le 3 décembre 2026 (première consultation, "
-                                       "horodatée le 3 décembre 2026 à 14:02:15)")
+                                       "horodatée le 3 décembre 2026 à 14:02:15 (heure de Paris))")
     assert shown.appeal_line.startswith("Vous pouvez former un recours contentieux jusqu'au "
                                         "4 février 2027 inclus")
     clock.set(DELAY_ENDS + timedelta(hours=1))
