@@ -84,3 +84,10 @@ def test_holder_pages_show_their_key_facts_and_are_accessible(visitor, expect,
     expect(page.get_by_text("heure de Paris").first).to_be_visible()
     assert accessibility_violations(page) == []
     visitor.screenshot(f"holder-decision-{screen}")
+
+    for path, name in (("/compte/courriel", "email"), ("/compte/mot-de-passe", "password"),
+                       ("/compte/fermeture", "closure")):
+        visitor.goto(path)
+        _within_screen(page, page.get_by_role("heading", level=1), width)
+        assert accessibility_violations(page) == [], path
+        visitor.screenshot(f"holder-{name}-{screen}")
