@@ -68,6 +68,11 @@ DEMO_DECISIONS = (
                 "Marseille (13)", "Franchissement d'une ligne continue", "C4"),
     _withdrawal("DEMO-2026-0005", "100000000006", 6, 0, "2026-11-09", "2026-10-01",
                 "Paris (75)", "Conduite sous l'empire d'un état alcoolique", "DELIT"),
+    # After a voluntary course: by simple letter (routing_stage_by_post), yet part of the
+    # holder's record on his account (balance, forecasts).
+    {"reference": "DEMO-2026-0006", "licence_number": "100000000002", "kind": "restoration",
+     "points": 3, "balance_after": 11, "decided_on": "2026-11-16", "probationary": False,
+     "restoration_basis": "stage"},
 )
 
 
@@ -96,7 +101,7 @@ def load_demo(session: Session, now: datetime, settings: Settings) -> dict:
             ops.verify_email(session, registration.verification_token, now, settings)
             account = registration.account
         else:
-            ops.change_password(session, account, password, now)
+            ops.change_password(session, account, password, now, settings)
         with_account.append({"licence_number": number, "email": account.email,
                              "password": password})
     codes = issue_activation_codes(session, now, timedelta(days=settings.activation_code_days))

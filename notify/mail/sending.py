@@ -47,9 +47,11 @@ from notify.mail.smtp import MailTransport, PermanentMailError, TemporaryMailErr
 
 log = logging.getLogger(__name__)
 
-# Messages whose fate is legal evidence (R. 223-3-1 II: the alert of a deposit):
-# the SMTP server's acceptance, or the final failure, is an event of their subject.
-EVIDENCED_KINDS = {"decision_alert"}
+# Messages whose fate is legal evidence (R. 223-3-1 II: the alert of a deposit; the
+# reminder before the end of the delay): the SMTP server's acceptance, or the final
+# failure, is an event of their subject, with these tags.
+EVIDENCED_KINDS = {"decision_alert": (EventTag.ALERT_SENT, EventTag.ALERT_FAILED),
+                   "decision_reminder": (EventTag.REMINDER_SENT, EventTag.REMINDER_FAILED)}
 
 ADDRESS = re.compile(r"[^\s<>\"',;:]+@[^\s<>\"',;:]+")
 
@@ -154,8 +156,8 @@ def _event(message: Outgoing, outcome: dict[str, Any], key: bytes) -> NewEvent |
                     smtp_response=outcome["smtp_response"])
     else:
         data.update(error=outcome["last_error"])
-    return NewEvent(subject=message.subject_ref,
-                    tag=EventTag.ALERT_SENT if sent else EventTag.ALERT_FAILED,
+    sent_tag, failed_tag = EVIDENCED_KINDS[message.kind]
+    return NewEvent(subject=message.subject_ref, tag=sent_tag if sent else failed_tag,
                     actor="system", at=outcome["sent_at"] or outcome["now"], data=data)
 
 

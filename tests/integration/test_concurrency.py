@@ -145,3 +145,65 @@ def test_two_scheduler_processes_run_every_job_once(committed_url, smtp_server, 
         assert sum(b.size - 1 - (b.heads_root is not None) for b in batches) == s.scalar(
             select(func.count()).select_from(Event).where(Event.batch_id.is_not(None)))
     db.engine.dispose()
+
+
+def test_two_schedulers_send_one_reminder_per_decision(run_together, committed_url, clock,
+                                                       smtp_server, timestamp_client,
+                                                       tmp_path):
+    from datetime import date
+
+    from notify import create_app
+    from notify.accounts import operations as accounts
+    from notify.accounts.register import HolderRow, import_holders, issue_activation_codes
+    from notify.decisions.operations import deposit
+    from notify.decisions.reminders import send_reminders
+    from tests.conftest import depositor_id
+    from tests.deposits import withdrawal
+    from tests.jobs import run_jobs
+
+    app = create_app({"mode": "test", "instance_path": tmp_path / "instance",
+                      "database_url": committed_url, "clock": clock,
+                      "timestamp_client": timestamp_client, "smtp_host": "127.0.0.1",
+                      "smtp_port": smtp_server.port, "base_url": "https://notify.test"})
+    services = app.extensions["notify"]
+    numbers = [f"7{n:011d}" for n in range(12)]
+    with app.app_context(), services.db.unit_of_work() as uow:
+        import_holders(uow.session, [HolderRow(number, "CONCURRENT", "Alex", date(1980, 1, 2),
+                                               "metropole", "1 rue du Test, 75001 Paris")
+                                     for number in numbers], clock.now())
+        codes = {h.licence_number: code for h, code, _ in
+                 issue_activation_codes(uow.session, clock.now(), timedelta(days=9))}
+        for number in numbers:
+            activation = accounts.check_activation(uow.session, number, date(1980, 1, 2),
+                                                   codes[number], clock.now())
+            registration = accounts.register(
+                uow.session, activation_id=activation.id, email=f"c{number}@example.fr",
+                password="correct horse battery staple", accepted_conditions=True,
+                attested_deadlines=True, now=clock.now(), settings=services.settings)
+            accounts.verify_email(uow.session, registration.verification_token, clock.now(),
+                                  services.settings)
+        deposit(uow.session, [withdrawal(f"C-{number}", number) for number in numbers],
+                depositor="t", organisation_id=depositor_id(uow.session), now=clock.now())
+        uow.commit()
+    run_jobs(app, "certify_evidence", "make_decisions_available")
+    now = clock.now() + timedelta(days=13)
+
+    def scheduler():
+        own = database.Database.from_url(committed_url)
+        for _ in range(3):
+            with own.unit_of_work() as uow:
+                send_reminders(uow.session, now=now, days_before=3,
+                               base_url="https://notify.test", limit=5)
+                uow.commit()
+        own.engine.dispose()
+
+    run_together(scheduler, scheduler)
+    with services.db.unit_of_work() as uow:
+        s = uow.session
+        assert s.scalar(select(func.count()).select_from(Event).where(
+            Event.tag == EventTag.REMINDER_QUEUED)) == len(numbers)
+        assert s.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.kind == "decision_reminder")) == len(numbers)
+        assert s.scalar(select(func.count(func.distinct(OutboxMessage.subject_ref))).where(
+            OutboxMessage.kind == "decision_reminder")) == len(numbers)
+    services.db.engine.dispose()
