@@ -1,5 +1,5 @@
 """The back office shared by the staff's features: the access audit ("motif d'accès",
-``record_access``) and its pages."""
+``record_access``) and its pages; a decision's pages for legal staff (``decisions``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from notify.backoffice import decisions  # noqa: F401  (its routes join ``bp``)
     from notify.backoffice.access import ReasonNeeded
     from notify.backoffice.views import ask_reason, bp
 

@@ -19,6 +19,7 @@ Coordinates are in millimetres from the page's top-left corner, as in a word pro
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -258,6 +259,30 @@ class TextDocument:
             ops.append(_set_font(font, size))
             self._font = (font, size)
         ops.append(_block(x, y, leading, lines))
+
+    def squares(self, x: float, y: float, size: float,
+                rows: Sequence[Sequence[int]]) -> None:
+        """Fill, in black, the cells of ``rows`` that are true: cell (row r, column c)
+        is a square of ``size`` mm whose top-left corner is ``x + c·size``,
+        ``y + r·size`` mm from the page's top left (a QR code's dark modules, as
+        ``segno``'s ``matrix`` gives them). Vector paths, one rectangle per run of
+        dark cells in a row; the text object is closed around them."""
+        ops = [b"ET\n"]
+        for r, row in enumerate(rows):
+            top = (PAGE_HEIGHT - y - (r + 1) * size) * MM
+            c = 0
+            while c < len(row):
+                if not row[c]:
+                    c += 1
+                    continue
+                start = c
+                while c < len(row) and row[c]:
+                    c += 1
+                ops.append(b"%.2f %.2f %.2f %.2f re\n" % (
+                    (x + start * size) * MM, top, (c - start) * size * MM, size * MM))
+        ops.append(b"f\nBT\n")
+        self.pages[-1].append(b"".join(ops))
+        self._font = None
 
     def output(self) -> bytes:
         """The file: objects, cross-reference table with each object's byte offset, and

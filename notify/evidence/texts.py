@@ -24,7 +24,8 @@ from notify.web.formatting import date_fr, datetime_fr
 ATTACHMENT_NAMES = {"decision.json": "le contenu de la décision déposée (JSON canonique)",
                     "courrier.pdf": "le courrier de la décision (PDF)"}
 
-_TAGS = {
+TAG_LABELS = {
+    # What each event states, in French (the chronology, the back office's timeline).
     "conditions_accepted": "Acceptation des conditions d'utilisation",
     "attestation_accepted": "Attestation de connaissance des délais",
     "email_verified": "Vérification de l'adresse électronique",
@@ -68,12 +69,14 @@ def root_fingerprint(chain_pem: bytes) -> str:
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
-def _utc(at: datetime) -> str:
+def utc_time(at: datetime) -> str:
+    """« 2026-12-03 13:02:11 UTC »."""
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _both(at: datetime, territory: str) -> str:
-    return f"{datetime_fr(at, territory)} ({_utc(at)})"
+def both_times(at: datetime, territory: str) -> str:
+    """The legal time in ``territory``, then UTC in parentheses."""
+    return f"{datetime_fr(at, territory)} ({utc_time(at)})"
 
 
 def _detail(fact: Fact, territory: str) -> list[str]:
@@ -134,16 +137,16 @@ def chronology(subject: str, territory: str | None, facts: Sequence[Fact],
         "",
     ]
     for fact in facts:
-        lines.append(f"{fact.seq}. {_TAGS.get(fact.tag, fact.tag)}")
+        lines.append(f"{fact.seq}. {TAG_LABELS.get(fact.tag, fact.tag)}")
         if fact.tag == "deemed_notified":
             # The delay ends at 24:00 of its last day, which is 00:00 of the next.
             last_day = fact.at.astimezone(get_territory(shown).zone) - timedelta(days=1)
             lines.append(f"   Heure légale : le {date_fr(last_day.date())} à 24:00, fin du "
-                         f"délai ({_utc(fact.at)})")
+                         f"délai ({utc_time(fact.at)})")
         else:
-            lines.append(f"   Heure légale : le {_both(fact.at, shown)}")
+            lines.append(f"   Heure légale : le {both_times(fact.at, shown)}")
         if fact.certified_at is not None:
-            lines.append(f"   Horodaté : le {_both(fact.certified_at, shown)}"
+            lines.append(f"   Horodaté : le {both_times(fact.certified_at, shown)}"
                          f", lot n° {fact.batch_seq}")
         lines += [f"   {line}" for line in _detail(fact, shown)]
         lines.append("")
@@ -155,7 +158,7 @@ def chronology(subject: str, territory: str | None, facts: Sequence[Fact],
         counted = (f"exactement {heads.count} événements, le dernier étant le n° {heads.count}"
                    if heads.count > 1 else "exactement un événement, le n° 1")
         lines += [
-            f"L'état du journal horodaté le {_both(heads.certified_at, shown)}",
+            f"L'état du journal horodaté le {both_times(heads.certified_at, shown)}",
             f"(lot n° {heads.batch_seq}) compte pour cet objet {counted} ci-dessus :",
             "aucun autre événement n'avait été enregistré pour lui à cette heure-là.",
         ]
@@ -174,6 +177,14 @@ class TokenLine:
     seq: int
     root: str
     gen_time: datetime
+
+
+def openssl_command(token: TokenLine) -> str:
+    """The OpenSSL command that checks a batch's token in an extracted bundle, at its
+    certified time (``-attime``: still valid once the TSA's certificate has expired)."""
+    return (f"openssl ts -verify -digest {token.root} -in batches/{token.seq:04d}.tst "
+            f"-token_in -CAfile racine.pem -untrusted chain.pem "
+            f"-attime {int(token.gen_time.timestamp())}")
 
 
 def readme(subject: str, tokens: Sequence[TokenLine], chain_pem: bytes, verify_hint: str,
@@ -239,10 +250,8 @@ def readme(subject: str, tokens: Sequence[TokenLine], chain_pem: bytes, verify_h
         "l'expiration du certificat de l'autorité.",
     ]
     for token in tokens:
-        lines.append(f"  openssl ts -verify -digest {token.root} -in batches/{token.seq:04d}.tst "
-                     f"-token_in -CAfile racine.pem -untrusted chain.pem "
-                     f"-attime {int(token.gen_time.timestamp())}")
-        lines.append(f"      (lot {token.seq}, heure certifiée {_utc(token.gen_time)})")
+        lines.append(f"  {openssl_command(token)}")
+        lines.append(f"      (lot {token.seq}, heure certifiée {utc_time(token.gen_time)})")
     lines += [
         "OpenSSL doit répondre « Verification: OK ». Pour relier un événement à la racine",
         "d'un lot, recalculez son chemin d'inclusion (RFC 9162, section 2.1.3.2) à partir",
