@@ -53,7 +53,8 @@ def consulted(session, clock, decision, sign_in):
 
 def deemed(app, session, clock, sign_in):
     clock.set(DELAY_ENDS + timedelta(hours=2))
-    run_jobs(app, "record_deemed_notifications", "certify_evidence")
+    run_jobs(app, "record_deemed_notifications")
+    run_jobs(app, "certify_evidence")
     session.expire_all()
     sign_in()
 
