@@ -31,7 +31,7 @@ from notify.decisions.models import Decision, subject_of
 from notify.errors import Conflict, InvalidInput, NotFound
 from notify.evidence.facts import Check
 from notify.evidence.models import Event, EventTag, EvidenceBatch
-from notify.evidence.texts import TAG_LABELS
+from notify.evidence.texts import TAG_LABELS, legal_time
 from notify.legal.deadlines import NotificationBasis
 from notify.legal.policies import Policy, get_policy
 from notify.legal.routing import Channel
@@ -106,6 +106,9 @@ class DecisionFile:
     @property
     def purged(self) -> bool:
         return self.decision.content_purged_at is not None
+
+    def legal_time(self, entry: TimelineEntry) -> str:
+        return legal_time(entry.tag, entry.at, self.holder.territory)
 
     def first(self, tag: EventTag) -> TimelineEntry | None:
         return next((e for e in self.timeline if e.tag == tag), None)

@@ -116,6 +116,16 @@ def _detail(fact: Fact, territory: str) -> list[str]:
     return []
 
 
+def legal_time(tag: str, at: datetime, territory: str) -> str:
+    """When a fact happened, in the holder's legal time: « 3 décembre 2026 à 14:02:11 »;
+    a deemed notification, at the end of the delay: « 5 décembre 2026 à 24:00, fin du
+    délai » (24:00 of its last day, which is 00:00 of the next)."""
+    if tag == "deemed_notified":
+        last_day = at.astimezone(get_territory(territory).zone) - timedelta(days=1)
+        return f"{date_fr(last_day.date())} à 24:00, fin du délai"
+    return datetime_fr(at, territory)
+
+
 def chronology(subject: str, territory: str | None, facts: Sequence[Fact],
                heads: HeadsStatement | None) -> bytes:
     """CHRONOLOGIE.txt: each fact, its legal time (holder's zone and UTC), its
@@ -138,13 +148,8 @@ def chronology(subject: str, territory: str | None, facts: Sequence[Fact],
     ]
     for fact in facts:
         lines.append(f"{fact.seq}. {TAG_LABELS.get(fact.tag, fact.tag)}")
-        if fact.tag == "deemed_notified":
-            # The delay ends at 24:00 of its last day, which is 00:00 of the next.
-            last_day = fact.at.astimezone(get_territory(shown).zone) - timedelta(days=1)
-            lines.append(f"   Heure légale : le {date_fr(last_day.date())} à 24:00, fin du "
-                         f"délai ({utc_time(fact.at)})")
-        else:
-            lines.append(f"   Heure légale : le {both_times(fact.at, shown)}")
+        lines.append(f"   Heure légale : le {legal_time(fact.tag, fact.at, shown)} "
+                     f"({utc_time(fact.at)})")
         if fact.certified_at is not None:
             lines.append(f"   Horodaté : le {both_times(fact.certified_at, shown)}"
                          f", lot n° {fact.batch_seq}")

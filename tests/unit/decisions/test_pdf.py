@@ -167,3 +167,32 @@ def test_controls_become_spaces_and_characters_outside_windows_1252_are_refused(
     assert encode("œ € ’ « »") == "œ € ’ « »".encode("cp1252")
     with pytest.raises(UnicodeEncodeError):
         encode("中")
+
+
+def test_squares_fill_exactly_the_dark_cells_and_text_goes_on(poppler, tmp_path):
+    """A QR code's modules: rendered by poppler, each cell is black or white as asked,
+    and the text drawn after them is still text."""
+    import subprocess
+
+    rows = [[1, 0, 1, 1], [1, 1, 0, 0], [0, 0, 0, 1]]
+    doc = TextDocument(title="Carrés", producer="test", created_at=CREATED)
+    doc.add_page()
+    doc.lines(20.0, 20.0, 5.0, REGULAR, 10.5, wrap("Avant les carrés", REGULAR, 10.5, WIDTH))
+    doc.squares(20.0, 30.0, 10.0, rows)
+    doc.lines(20.0, 80.0, 5.0, BOLD, 10.5, wrap("Après les carrés", BOLD, 10.5, WIDTH))
+    data = doc.output()
+    assert data.count(b" re\n") == 4  # one rectangle per run of dark cells in a row
+    assert "Avant les carrés" in poppler("pdftotext", data)
+    assert "Après les carrés" in poppler("pdftotext", data)
+
+    path = tmp_path / "carres.pdf"
+    path.write_bytes(data)
+    pgm = subprocess.run(["pdftoppm", "-gray", "-r", "127", str(path)], capture_output=True,
+                         check=True).stdout  # 127 dpi: 5 pixels per millimetre
+    magic, width, height, _, pixels = pgm.split(maxsplit=4)
+    assert magic == b"P5"
+    width = int(width)
+    for r, row in enumerate(rows):
+        for c, dark in enumerate(row):
+            x, y = (20 + 10 * c + 5) * 5, (30 + 10 * r + 5) * 5
+            assert (pixels[y * width + x] < 128) == bool(dark), (r, c)
