@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
+import segno
 from sqlalchemy import select, update
 
+from notify.backoffice.attestation import MARGIN, QR_SIZE, QR_X
 from notify.backoffice.models import StaffAccess
 from notify.decisions import holder as holder_ops
 from notify.decisions import operations as deposit_ops
@@ -86,6 +89,23 @@ def accesses(session):
     session.expire_all()
     return [(a.action, a.file, a.reference, a.reason)
             for a in session.scalars(select(StaffAccess).order_by(StaffAccess.id))]
+
+
+def qr_modules(pdf: bytes, size: int, tmp_path) -> tuple[bytearray, ...]:
+    """The ``size`` × ``size`` QR code of an attestation as poppler draws it: each
+    module's centre, black or white (rendered at 254 dpi, 10 pixels per millimetre)."""
+    path = tmp_path / "attestation.pdf"
+    path.write_bytes(pdf)
+    pgm = subprocess.run(["pdftoppm", "-gray", "-r", "254", str(path)], capture_output=True,
+                         check=True).stdout
+    _, width, _, _, pixels = pgm.split(maxsplit=4)
+    module = QR_SIZE / size
+
+    def dark(r: int, c: int) -> int:
+        y, x = MARGIN + (r + 0.5) * module, QR_X + (c + 0.5) * module
+        return int(pixels[int(y * 10) * int(width) + int(x * 10)] < 128)
+
+    return tuple(bytearray(dark(r, c) for c in range(size)) for r in range(size))
 
 
 def text(answer):
@@ -176,7 +196,7 @@ def test_the_bundle_is_the_verified_evidence(app, staff, session, clock, decisio
 
 @pytest.mark.parametrize("how", ["consultation", "deemed"])
 def test_the_attestation_states_the_facts_and_is_deterministic(
-        app, staff, session, clock, decision, sign_in, poppler, how):
+        app, staff, session, clock, decision, sign_in, poppler, tmp_path, how):
     if how == "consultation":
         consulted(session, clock, decision, sign_in)
     else:
@@ -196,6 +216,8 @@ def test_the_attestation_states_the_facts_and_is_deterministic(
     assert "mise à disposition sur le compte personnel du titulaire le 20 novembre 2026" \
         in words
     assert f"SHA-256 {notified.hash}" in words  # the decision's fingerprint
+    qr = segno.make(f"decision:D-1 sha256={notified.hash}", error="m").matrix
+    assert qr_modules(answer.data, len(qr), tmp_path) == qr
     assert "jeton n° de série" in words
     assert "notify evidence verify preuves.zip --trust racine.pem" in words
     assert "openssl ts -verify -digest" in words and "-attime" in words
