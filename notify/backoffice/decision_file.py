@@ -143,6 +143,10 @@ class DecisionFile:
     @property
     def notification_line(self) -> str:
         """The holder page's sentence (certified time of the first consultation)."""
+        if self.decision.channel != Channel.ONLINE:
+            return ("Décision envoyée par courrier : sa notification est celle de la lettre, "
+                    "hors de ce service (" + ("transmise pour impression" if
+                    self.decision.exported_at else "en attente d'impression") + ").")
         if self.decision.made_available_at is None:
             return "Décision pas encore mise à disposition (dépôt en attente d'horodatage)."
         consulted = self.first(EventTag.FIRST_CONSULTATION)

@@ -125,6 +125,12 @@ def test_legal_staff_verify_a_deemed_notification(site, visitor, expect, tmp_pat
     assert "Date de notification : 5 décembre 2026" in words
     assert visitor.csp_violations() == [] and visitor.errors() == []
 
+    # An unknown reference: a French 404 page.
+    visitor.goto("/agents/decisions/BO-INCONNUE")
+    visitor.sees_page("Page introuvable", "Page introuvable")
+    expect(visitor.main).to_contain_text("Aucune décision ne porte la référence « BO-INCONNUE ».")
+    shots(visitor, "backoffice-04-unknown")
+
     # The holder's decision is still unconsulted; each read is in the access log.
     with site.app.extensions["notify"].db.unit_of_work() as uow:
         decision = uow.session.scalar(select(Decision)

@@ -309,3 +309,18 @@ def test_the_reason_is_asked_for_each_holders_file(app, staff, session, clock, d
     assert answer.status_code == 302
     assert answer.headers["Location"].startswith(
         f"/agents/motif?dossier=holder:{other.holder.id}&")
+
+
+def test_a_postal_decision_says_it_is_notified_by_letter(app, staff, session, clock,
+                                                         decision, make_holder):
+    holder = make_holder()  # no account: the decision goes by post
+    deposit_ops.deposit(session, [withdrawal("P-1", holder.licence_number)], depositor="t",
+                        organisation_id=depositor_id(session), now=clock.now())
+    session.commit()
+    motif = f"/agents/motif?dossier=holder:{holder.id}&suite={quote('/agents/decisions/P-1')}"
+    assert staff.submit(motif, {"reason": "internal_audit"}).status_code == 302
+    html = text(staff.get("/agents/decisions/P-1"))
+    assert "Lettre simple (R. 223-3 III)" in html
+    assert "Décision envoyée par courrier : sa notification est celle de la lettre" in html
+    html = text(staff.submit("/agents/decisions/P-1/verification", page="/agents/decisions/P-1"))
+    assert "Toutes les vérifications ont réussi" in html
