@@ -32,13 +32,15 @@ DELAY_ENDS = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def decision(app, session, clock, open_account):
-    """D-1, made available to its holder (certified), neither consulted nor notified."""
+def decision(app, session, clock, open_account, send_mail):
+    """D-1, made available to its holder and alerted (certified), neither consulted nor
+    notified."""
     account = open_account(surname="MARTIN", given_names="Camille")
     deposit_ops.deposit(session, [withdrawal("D-1", account.holder.licence_number)],
                         depositor="t", organisation_id=depositor_id(session), now=clock.now())
     session.commit()
     run_jobs(app, "certify_evidence", "make_decisions_available")
+    send_mail()
     run_jobs(app, "certify_evidence")
     session.expire_all()
     found = session.scalar(select(Decision).where(Decision.reference == "D-1"))
@@ -219,6 +221,8 @@ def test_the_attestation_states_the_facts_and_is_deterministic(
     qr = segno.make(f"decision:D-1 sha256={notified.hash}", error="m").matrix
     assert qr_modules(answer.data, len(qr), tmp_path) == qr
     assert "jeton n° de série" in words
+    assert "Le courriel d'alerte a été envoyé au titulaire le 20 novembre 2026" in words
+    assert "Envoi du courriel d'alerte au titulaire — horodaté le" in words
     assert "notify evidence verify preuves.zip --trust racine.pem" in words
     assert "openssl ts -verify -digest" in words and "-attime" in words
     assert "Délai de recours contentieux : jusqu'au" in words
@@ -258,7 +262,7 @@ def test_a_staff_read_is_never_the_holders_consultation(app, staff, session, clo
     assert decision.state == "available"
     assert decision.first_consulted_at is None and decision.notified_at is None
     tags = [e.tag for e in events_of(session, decision.subject)]
-    assert tags == ["deposited", "made_available"]
+    assert tags == ["deposited", "made_available", "alert_sent"]
     # (the page is read again for the button's CSRF token)
     assert [a[0] for a in accesses(session)] == ["decision", "decision", "verification",
                                                  "bundle", "attestation"]
