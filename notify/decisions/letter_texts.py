@@ -42,6 +42,10 @@ class Part:
 
     style: str
     text: str | Callable[[LetterFacts], str]
+    key: Callable[[LetterFacts], object] | None = None
+    """For a field of a few values (the date, the points, the appeal terms): what its
+    text depends on, cheaper to compute than the text. A field without a key differs
+    from one letter to the next (the reference, the licence number, the offence)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.text, str):
@@ -51,8 +55,12 @@ class Part:
     def fixed(self) -> bool:
         return isinstance(self.text, str)
 
+    @property
+    def unique(self) -> bool:
+        return not self.fixed and self.key is None
+
     def of(self, facts: LetterFacts) -> str:
-        return self.text if isinstance(self.text, str) else tie(self.text(facts))
+        return self.text if isinstance(self.text, str) else self.text(facts)
 
 
 _TIES = re.compile(r"(?<=\b[LRD]\.) (?=\d)"
@@ -101,7 +109,7 @@ _TITLES = {
 
 
 def points_fr(n: int) -> str:
-    return f"{n} point{'s' if n > 1 else ''}"
+    return f"{n}\u00a0point{'s' if n > 1 else ''}"
 
 
 def address_lines(postal_address: str | None) -> tuple[str, ...]:
@@ -113,7 +121,22 @@ def address_lines(postal_address: str | None) -> tuple[str, ...]:
 def terms_of(facts: LetterFacts) -> AppealTerms:
     """The appeal terms of the letter's holder: the very function the holder's page and
     the notification events use (``notify.legal.courts.appeal_terms``)."""
-    return appeal_terms(facts.territory, facts.postal_address)
+    return _terms(facts.territory, facts.postal_address)
+
+
+_terms = lru_cache(maxsize=4)(appeal_terms)
+
+
+def _decided_on(facts: LetterFacts):
+    return facts.decided_on
+
+
+def _points(facts: LetterFacts) -> int:
+    return facts.points
+
+
+def _balance_after(facts: LetterFacts) -> int:
+    return facts.balance_after
 
 
 # --- fields -------------------------------------------------------------------------
@@ -133,11 +156,14 @@ def _licence(facts: LetterFacts) -> str:
             + (" (permis probatoire)" if facts.probationary else ""))
 
 
+_WITHDRAWN = ("Le ministre de l'Intérieur, la réalité de l'infraction ci-dessous étant "
+              "établie, retire ", tie(
+                  " du nombre de points affecté à votre permis de conduire (articles "
+                  "L. 223-1 à L. 223-3 et R. 223-1 à R. 223-3 du code de la route)."))
+
+
 def _withdrawn(facts: LetterFacts) -> str:
-    return (f"Le ministre de l'Intérieur, la réalité de l'infraction ci-dessous étant "
-            f"établie, retire {points_fr(facts.points)} du nombre de points affecté à votre "
-            f"permis de conduire (articles L. 223-1 à L. 223-3 et R. 223-1 à R. 223-3 du "
-            f"code de la route).")
+    return points_fr(facts.points).join(_WITHDRAWN)
 
 
 def _offence(facts: LetterFacts) -> str:
@@ -157,35 +183,51 @@ def _balance(facts: LetterFacts) -> str:
 
 
 def _within(facts: LetterFacts) -> str:
-    months = _MONTHS[terms_of(facts).months]
-    return (f"Si vous entendez contester cette décision, vous pouvez, dans un délai de "
-            f"{months} mois à compter de sa notification :")
+    return _within_terms(terms_of(facts))
 
 
 def _court(facts: LetterFacts) -> str:
-    court = terms_of(facts).court
-    where = (f"le {court.name}, tribunal du lieu de votre résidence" if court is not None
-             else "le tribunal administratif dans le ressort duquel se trouve votre "
-                  "résidence")
-    return (f"- former un recours contentieux devant {where} (articles R. 312-8 et "
-            f"R. 221-3 du code de justice administrative), y compris par l'application "
-            f"Télérecours citoyens (www.telerecours.fr).")
+    return _court_terms(terms_of(facts))
 
 
 def _residence_rule(facts: LetterFacts) -> str:
-    terms = terms_of(facts)
+    return _residence_terms(terms_of(facts))
+
+
+# The paragraphs that depend only on the appeal terms: a few dozen different ones.
+
+
+@lru_cache(maxsize=256)
+def _within_terms(terms: AppealTerms) -> str:
+    return tie(f"Si vous entendez contester cette décision, vous pouvez, dans un délai de "
+               f"{_MONTHS[terms.months]} mois à compter de sa notification :")
+
+
+@lru_cache(maxsize=256)
+def _court_terms(terms: AppealTerms) -> str:
+    court = terms.court
+    where = (f"le {court.name}, tribunal du lieu de votre résidence" if court is not None
+             else "le tribunal administratif dans le ressort duquel se trouve votre "
+                  "résidence")
+    return tie(f"- former un recours contentieux devant {where} (articles R. 312-8 et "
+               f"R. 221-3 du code de justice administrative), y compris par l'application "
+               f"Télérecours citoyens (www.telerecours.fr).")
+
+
+@lru_cache(maxsize=256)
+def _residence_terms(terms: AppealTerms) -> str:
     where = _IN_TERRITORY[terms.territory]
     months = _MONTHS[terms.months]
     if terms.residence is Residence.FRANCE:
-        return (f"Délai applicable à votre situation : vous demeurez {where}, dans le ressort "
-                f"du tribunal compétent ; le délai de {months} mois (article R. 421-1 du code "
-                f"de justice administrative) n'est donc pas augmenté. Il ne l'est que d'un "
-                f"mois pour une personne qui demeure outre-mer et saisit un tribunal siégeant "
-                f"hors de sa collectivité, et de deux mois pour une personne qui demeure à "
-                f"l'étranger (article R. 421-7 du même code).")
-    return (f"Délai applicable à votre situation : vous demeurez {where}, hors de la "
-            f"collectivité où siège le tribunal compétent ; le délai est donc de {months} "
-            f"mois (articles R. 421-1 et R. 421-7 du code de justice administrative).")
+        return tie(f"Délai applicable à votre situation : vous demeurez {where}, dans le ressort "
+                   f"du tribunal compétent ; le délai de {months} mois (article R. 421-1 du code "
+                   f"de justice administrative) n'est donc pas augmenté. Il ne l'est que d'un "
+                   f"mois pour une personne qui demeure outre-mer et saisit un tribunal siégeant "
+                   f"hors de sa collectivité, et de deux mois pour une personne qui demeure à "
+                   f"l'étranger (article R. 421-7 du même code).")
+    return tie(f"Délai applicable à votre situation : vous demeurez {where}, hors de la "
+               f"collectivité où siège le tribunal compétent ; le délai est donc de {months} "
+               f"mois (articles R. 421-1 et R. 421-7 du code de justice administrative).")
 
 
 # --- fixed texts --------------------------------------------------------------------
@@ -311,13 +353,14 @@ def parts(model: LetterModel, basis: RestorationBasis | None, channel: Channel
           ) -> tuple[Part, ...]:
     """The body of a letter of ``model`` (``basis`` for a restoration), sent by
     ``channel``: every paragraph after the addressee's block."""
-    body = [Part("title", _title), Part("text", _reference), Part("text", _licence),
-            Part("heading", "Décision")]
+    body = [Part("title", _title, _decided_on), Part("text", _reference),
+            Part("text", _licence), Part("heading", "Décision")]
     if model is LetterModel.RESTORATION:
-        body += [Part("text", _restored), Part("text", _BASES[basis]),
-                 Part("strong", _balance)]
+        body += [Part("text", _restored, _points), Part("text", _BASES[basis]),
+                 Part("strong", _balance, _balance_after)]
     else:
-        body += [Part("text", _withdrawn), Part("text", _offence), Part("strong", _balance)]
+        body += [Part("text", _withdrawn, _points), Part("text", _offence),
+                 Part("strong", _balance, _balance_after)]
     if model is LetterModel.INVALIDATION:
         body += _INVALIDATION
     elif model is LetterModel.PROBATIONARY:
@@ -328,8 +371,9 @@ def parts(model: LetterModel, basis: RestorationBasis | None, channel: Channel
         body += _LOW_BALANCE
     body += [
         Part("heading", "Notification"), Part("text", _NOTIFICATION[channel]),
-        Part("heading", "Voies et délais de recours"), Part("text", _within),
-        Part("text", _GRACIEUX), Part("text", _court), Part("text", _residence_rule),
+        Part("heading", "Voies et délais de recours"), Part("text", _within, terms_of),
+        Part("text", _GRACIEUX), Part("text", _court, terms_of),
+        Part("text", _residence_rule, terms_of),
         Part("text", _COUNTING),
     ]
     return tuple(body)

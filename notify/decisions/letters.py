@@ -45,6 +45,7 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 
 from notify.decisions import letter_texts
+from notify.decisions.letter_texts import Part
 from notify.decisions.pdf import BOLD, REGULAR, TextDocument, wrap
 from notify.legal.points import DecisionKind, OffenceClass, RestorationBasis
 from notify.legal.routing import Channel
@@ -376,54 +377,64 @@ def _sender(document: TextDocument) -> None:
 
 
 class _Prepared:
-    """A letter model's body laid out once: runs of fixed paragraphs kept as the page
-    operators ``_flow`` writes for them, per starting ``y`` and font state; the fields
-    between them are laid out for each letter. A run that would reach the bottom margin
-    is not kept: it is laid out as in the full render, across the page break."""
+    """A letter model's body laid out once.
+
+    The body is cut at its ``unique`` fields (the reference, the licence number, the
+    offence), which are laid out for each letter. Each segment between them (fixed
+    paragraphs and fields of a few values: the date, the points, the appeal terms) is
+    kept as the page operators ``_flow`` wrote for it, per starting ``y``, font state and
+    keys of its fields (``Part.key``: their texts are written only when a segment is
+    laid out), with the page break it may contain."""
 
     def __init__(self, parts) -> None:
-        self.steps: list[tuple[str, str] | tuple[tuple[str, str], ...]] = []
-        run: list[tuple[str, str]] = []
+        self.steps: list[Part | tuple[Part, ...]] = []
+        segment: list[Part] = []
         for part in parts:
-            if part.fixed:
-                run.append((part.style, part.text))
+            if not part.unique:
+                segment.append(part)
                 continue
-            if run:
-                self.steps.append(tuple(run))
-                run = []
+            if segment:
+                self.steps.append(tuple(segment))
+                segment = []
             self.steps.append(part)
-        if run:
-            self.steps.append(tuple(run))
-        self.runs: dict[tuple[int, float, tuple[str, float] | None], tuple[bytes, float,
-                                                                            tuple]] = {}
+        if segment:
+            self.steps.append(tuple(segment))
+        self.kept: dict[tuple, tuple[tuple[bytes, ...], float, tuple[str, float] | None]] = {}
 
     def place(self, document: TextDocument, y: float, facts: LetterFacts) -> None:
         for number, step in enumerate(self.steps):
-            if isinstance(step, tuple):
-                y = self._run(document, y, number, step)
-            else:
-                y = _flow(document, y, ((step.style, step.of(facts)),), GAP)
+            if isinstance(step, Part):
+                y = _flow(document, y, ((step.style, step.text(facts)),), GAP)
+                continue
+            key = (number, y, document.font, *(part.key(facts) for part in step
+                                                if part.key is not None))
+            kept = self.kept.get(key)
+            if kept is None:
+                sections = [(part.style, part.of(facts)) for part in step]
+                kept = self._laid_out(document.font, y, sections)
+                if len(self.kept) >= _KEPT_MAX:
+                    self.kept.clear()
+                self.kept[key] = kept
+            pages, y, font = kept
+            document.extend(pages[0], font)
+            for page in pages[1:]:
+                document.add_page()
+                document.extend(page, font)
 
-    def _run(self, document: TextDocument, y: float, number: int, run) -> float:
-        key = (number, y, document.font)
-        kept = self.runs.get(key)
-        if kept is None:
-            scratch = TextDocument(title="", producer="", created_at=_EPOCH)
-            scratch.add_page()
-            scratch.font = document.font
-            after = _flow(scratch, y, run, GAP)
-            if len(scratch.pages) > 1:
-                return _flow(document, y, run, GAP)
-            if len(self.runs) >= _RUNS_MAX:
-                self.runs.clear()
-            kept = self.runs[key] = (b"".join(scratch.pages[0][1:]), after, scratch.font)
-        ops, after, font = kept
-        document.extend(ops, font)
-        return after
+    @staticmethod
+    def _laid_out(font, y: float, sections):
+        """``sections`` laid out from ``y`` in the font state ``font``: the operators of
+        each page they cover (the first one from ``y``, the others from the top), the
+        next ``y`` and the font state they leave."""
+        scratch = TextDocument(title="", producer="", created_at=_EPOCH)
+        scratch.add_page()
+        scratch.font = font
+        after = _flow(scratch, y, sections, GAP)
+        return tuple(b"".join(ops[1:]) for ops in scratch.pages), after, scratch.font
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_RUNS_MAX = 4096
+_KEPT_MAX = 4096
 
 
 @lru_cache(maxsize=64)

@@ -135,7 +135,6 @@ def department_of(postal_address: str | None) -> str | None:
     return department if department in COURT_OF_DEPARTMENT else None
 
 
-@lru_cache(maxsize=1024)
 def competent_court(territory: str | Territory, postal_address: str | None) -> Court | None:
     """The tribunal administratif of the holder's residence (R. 312-8), see the module.
 
@@ -185,7 +184,6 @@ class AppealTerms:
         return appeal_deadline(notified_on, self.territory, self.residence, self.policy)
 
 
-@lru_cache(maxsize=1024)
 def appeal_terms(territory: str | Territory, postal_address: str | None = None,
                  policy: AppealPolicy = DEFAULT_APPEAL_POLICY) -> AppealTerms:
     """The appeal terms of a holder of ``territory`` living at ``postal_address``.
@@ -194,7 +192,11 @@ def appeal_terms(territory: str | Territory, postal_address: str | None = None,
     relative to the competent court (``residence_for_appeal``): for every holder of the
     register, whose court is that of his residence, two months.
     """
-    territory = get_territory(territory)
-    court = competent_court(territory, postal_address)
+    return _terms(get_territory(territory), competent_court(territory, postal_address),
+                  policy)
+
+
+@lru_cache(maxsize=256)
+def _terms(territory: Territory, court: Court | None, policy: AppealPolicy) -> AppealTerms:
     residence = residence_for_appeal(territory, court)
     return AppealTerms(territory, court, residence, appeal_months(residence, policy), policy)
