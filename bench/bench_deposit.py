@@ -13,8 +13,10 @@ once do not drop each other's):
 * API: ``POST /api/v1/decisions`` of N decisions through the Flask test client (JSON
   parsing, validation, routing, letter rendering and hashing, evidence, storage, the
   commit, the JSON answer);
-* API without the letter: the same operation with the PDF rendering replaced by a
-  constant hash, to show what the rest of the path costs.
+* the deposit operation (no HTTP) without the letter (a constant hash instead), with
+  the letter through its prepared layout (what the API does) and with the letter
+  rendered in full (``render_letter_in_full``): what the letter costs, and what the
+  prepared layout saves, in the same run.
 
 Usage: ``.venv/bin/python bench/bench_deposit.py [--n 10000] [--no-postgres]``.
 """
@@ -22,6 +24,7 @@ Usage: ``.venv/bin/python bench/bench_deposit.py [--n 10000] [--no-postgres]``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import tempfile
@@ -39,12 +42,16 @@ from notify.accounts.models import Account, Holder  # noqa: E402
 from notify.auth import api_clients  # noqa: E402
 from notify.clock import FixedClock  # noqa: E402
 from notify.decisions import operations as ops  # noqa: E402
+from notify.decisions.letters import letter_sha256, render_letter_in_full  # noqa: E402
 from tests.deposits import restoration, withdrawal  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 POSTGRES = os.environ.get("NOTIFY_BENCH_POSTGRES",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 THROWAWAY = f"notify_bench_{os.getpid()}"
+SETS = 4
+"""Sets of N holders: the API, and the operation without letter, with the prepared
+letter, with the letter rendered in full."""
 
 
 def seed(db: database.Database, n: int) -> list[str]:
@@ -140,15 +147,19 @@ def api_deposit(app, secret: str, items: list[dict]) -> float:
     return elapsed
 
 
-def api_without_letters(app, items: list[dict], organisation_id: int) -> float:
+def operation(app, items: list[dict], organisation_id: int, letter_hash) -> float:
+    """The deposit operation and its commit, without HTTP, with ``letter_hash``."""
     db = app.extensions["notify"].db
     start = time.perf_counter()
     with app.app_context(), db.unit_of_work() as uow:
         ops.deposit(uow.session, items, depositor="bench", organisation_id=organisation_id,
-                    now=NOW,
-                    letter_hash=lambda facts: "0" * 64)
+                    now=NOW, letter_hash=letter_hash)
         uow.commit()
     return time.perf_counter() - start
+
+
+def letter_in_full(facts) -> str:
+    return hashlib.sha256(render_letter_in_full(facts)).hexdigest()
 
 
 def build(url: str, n: int):
@@ -157,10 +168,10 @@ def build(url: str, n: int):
     app = create_app({"mode": "test", "instance_path": Path(tempfile.mkdtemp()),
                       "database_url": url, "clock": FixedClock(NOW),
                       "base_url": "https://bench.invalid"})
-    # Two sets of holders, so that each measurement starts from holders without
+    # One set of holders per measurement, so that each starts from holders without
     # decisions (the balance checks would otherwise chain on the previous run's).
     db = app.extensions["notify"].db
-    licences = seed(db, 2 * n)
+    licences = seed(db, SETS * n)
     with db.unit_of_work() as uow:
         api_clients.create_organisation(uow.session, "bench", "Banc d'essai",
                                         "points_register", NOW)
@@ -177,7 +188,12 @@ def run(label: str, url: str, copy_url: str, n: int) -> None:
         organisation_id = client.organisation_id
         uow.commit()
     api = api_deposit(app, secret, items_for("API", licences[:n]))
-    bare = api_without_letters(app, items_for("BARE", licences[n:]), organisation_id)
+    bare = operation(app, items_for("BARE", licences[n:2 * n]), organisation_id,
+                     lambda facts: "0" * 64)
+    prepared = operation(app, items_for("PREP", licences[2 * n:3 * n]), organisation_id,
+                         letter_sha256)
+    full = operation(app, items_for("FULL", licences[3 * n:]), organisation_id,
+                     letter_in_full)
     stored = stored_rows(db, "API")
     db.engine.dispose()
     copy_app, _ = build(copy_url, n)  # the same schema, holders and organisation
@@ -188,8 +204,12 @@ def run(label: str, url: str, copy_url: str, n: int) -> None:
           f"{n / raw:10.0f} /s  ({raw:.2f} s)")
     print(f"  API path (full, with PDF letter): {n / api:10.0f} /s  ({api:.2f} s)"
           f"  ratio {raw / api:.3f}")
-    print(f"  API path without the PDF letter : {n / bare:10.0f} /s  ({bare:.2f} s)"
+    print(f"  operation, no letter (constant) : {n / bare:10.0f} /s  ({bare:.2f} s)"
           f"  ratio {raw / bare:.3f}")
+    print(f"  operation, letter prepared      : {n / prepared:10.0f} /s  ({prepared:.2f} s)"
+          f"  ratio {raw / prepared:.3f}")
+    print(f"  operation, letter in full       : {n / full:10.0f} /s  ({full:.2f} s)"
+          f"  ratio {raw / full:.3f}")
 
 
 def postgres_url(name: str) -> str | None:

@@ -220,11 +220,10 @@ def _residence_terms(terms: AppealTerms) -> str:
     months = _MONTHS[terms.months]
     if terms.residence is Residence.FRANCE:
         return tie(f"Délai applicable à votre situation : vous demeurez {where}, dans le ressort "
-                   f"du tribunal compétent ; le délai de {months} mois (article R. 421-1 du code "
-                   f"de justice administrative) n'est donc pas augmenté. Il ne l'est que d'un "
-                   f"mois pour une personne qui demeure outre-mer et saisit un tribunal siégeant "
-                   f"hors de sa collectivité, et de deux mois pour une personne qui demeure à "
-                   f"l'étranger (article R. 421-7 du même code).")
+                   f"du tribunal compétent ; le délai de {months} mois n'est donc pas augmenté "
+                   f"(article R. 421-7 du code de justice administrative : un mois de plus "
+                   f"seulement pour qui demeure outre-mer hors de la collectivité où siège le "
+                   f"tribunal, deux mois pour qui demeure à l'étranger).")
     return tie(f"Délai applicable à votre situation : vous demeurez {where}, hors de la "
                f"collectivité où siège le tribunal compétent ; le délai est donc de {months} "
                f"mois (articles R. 421-1 et R. 421-7 du code de justice administrative).")

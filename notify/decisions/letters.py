@@ -46,7 +46,7 @@ from functools import lru_cache
 
 from notify.decisions import letter_texts
 from notify.decisions.letter_texts import Part
-from notify.decisions.pdf import BOLD, REGULAR, TextDocument, wrap
+from notify.decisions.pdf import BOLD, REGULAR, TextDocument, encode, escape, wrap
 from notify.legal.points import DecisionKind, OffenceClass, RestorationBasis
 from notify.legal.routing import Channel
 from notify.web.formatting import date_fr, datetime_fr
@@ -316,15 +316,16 @@ def _document(facts: LetterFacts) -> TextDocument:
     return document
 
 
-def _flow(document: TextDocument, y: float, sections, gap: float = 0.0) -> float:
+def _flow(document: TextDocument, y: float, sections, gap: float = 0.0,
+          styles=_STYLES) -> float:
     """Lay ``sections`` (style, text) down the page from ``y``, onto new pages when they
     reach the bottom margin; the ``y`` of the next line. With a ``gap`` (version 2 on),
     paragraphs are that far apart and a heading never ends a page."""
     for style, text in sections:
-        font, size, leading = _STYLES[style]
+        font, size, leading = styles[style]
         if style == "heading":
             y += 3
-            if gap and y + 3 * LEADING > PAGE_BOTTOM:
+            if gap and y + 3 * leading > PAGE_BOTTOM:
                 document.add_page()
                 y = TOP
         lines = _lines(text, font, size)
@@ -345,12 +346,16 @@ def _flow(document: TextDocument, y: float, sections, gap: float = 0.0) -> float
 
 ADDRESS_X = 110.0
 """The addressee's block, where a window envelope (DL, window on the right) shows it."""
-ADDRESS_TOP = 45.0
+ADDRESS_TOP = 42.0
 ADDRESS_WIDTH = PAGE_WIDTH - MARGIN - ADDRESS_X
-BODY_TOP = 80.0
+BODY_TOP = 66.0
 """The body starts below the addressee's block, lower when a long address needs it."""
-GAP = 1.5
+STYLES_V2 = {"title": (BOLD, 12.5, 6.5), "heading": (BOLD, 10.5, 5.5),
+             "strong": (BOLD, 10.0, 4.6), "text": (REGULAR, 10.0, 4.6)}
+GAP = 1.2
 """Between two paragraphs of the body."""
+FOOTER = 287.0
+"""The reference and the page number, on every page."""
 
 
 def _render_v2(facts: LetterFacts, *, prepared: bool) -> bytes:
@@ -358,7 +363,7 @@ def _render_v2(facts: LetterFacts, *, prepared: bool) -> bytes:
     _sender(document)
     y = ADDRESS_TOP
     for style, text in letter_texts.header(facts)[3:]:
-        font, size, leading = _STYLES[style]
+        font, size, leading = STYLES_V2[style]
         lines = wrap(pdf_text(text), font, size, ADDRESS_WIDTH)
         document.lines(ADDRESS_X, y, leading, font, size, lines)
         y += leading * len(lines)
@@ -366,14 +371,20 @@ def _render_v2(facts: LetterFacts, *, prepared: bool) -> bytes:
     if prepared:
         _prepared(letter_texts.parts_of(facts)).place(document, y, facts)
     else:
-        _flow(document, y, _body(facts), GAP)
+        _flow(document, y, _body(facts), GAP, STYLES_V2)
+    count = len(document.pages)
+    reference = escape(encode(pdf_text(f"Décision {facts.reference}")))
+    document.stamp(MARGIN, FOOTER, REGULAR, 8.0,
+                   [b"%s - page %d sur %d" % (reference, number, count)
+                    for number in range(1, count + 1)])
     return document.output()
 
 
 def _sender(document: TextDocument) -> None:
     for i, (style, text) in enumerate(letter_texts.header_sender()):
-        font, size, _ = _STYLES[style]
-        document.lines(MARGIN, TOP + i * LEADING, LEADING, font, size, _lines(text, font, size))
+        font, size, leading = STYLES_V2[style]
+        document.lines(MARGIN, TOP + i * leading, leading, font, size,
+                       _lines(text, font, size))
 
 
 class _Prepared:
@@ -404,7 +415,7 @@ class _Prepared:
     def place(self, document: TextDocument, y: float, facts: LetterFacts) -> None:
         for number, step in enumerate(self.steps):
             if isinstance(step, Part):
-                y = _flow(document, y, ((step.style, step.text(facts)),), GAP)
+                y = _flow(document, y, ((step.style, step.text(facts)),), GAP, STYLES_V2)
                 continue
             key = (number, y, document.font, *(part.key(facts) for part in step
                                                 if part.key is not None))
@@ -429,7 +440,7 @@ class _Prepared:
         scratch = TextDocument(title="", producer="", created_at=_EPOCH)
         scratch.add_page()
         scratch.font = font
-        after = _flow(scratch, y, sections, GAP)
+        after = _flow(scratch, y, sections, GAP, STYLES_V2)
         return tuple(b"".join(ops[1:]) for ops in scratch.pages), after, scratch.font
 
 

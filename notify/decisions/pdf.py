@@ -260,6 +260,15 @@ class TextDocument:
             self.font = (font, size)
         ops.append(_block(x, y, leading, lines))
 
+    def stamp(self, x: float, y: float, font: str, size: float,
+              lines: list[bytes]) -> None:
+        """Draw ``lines[i]`` (encoded and escaped) on page ``i`` at (``x``, ``y``) mm: a
+        footer, once every page is written."""
+        for ops, line in zip(self.pages, lines, strict=True):
+            ops.append(_set_font(font, size))
+            ops.append(_block(x, y, 0.0, (line,)))
+        self.font = (font, size)
+
     def extend(self, ops: bytes, font: tuple[str, float] | None) -> None:
         """Append operators that ``lines`` wrote on another document's page when it was
         in the state this one is in now, and the font they leave set."""

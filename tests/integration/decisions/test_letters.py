@@ -312,7 +312,7 @@ def test_letter_pages_look_right(poppler):
         assert len(boxes) > 300
         for x_min, y_min, x_max, y_max in boxes:
             assert 56 <= float(x_min) and float(x_max) <= 540, (x_min, x_max)
-            assert 60 <= float(y_min) and float(y_max) <= 790, (y_min, y_max)
+            assert 60 <= float(y_min) and float(y_max) <= 820, (y_min, y_max)
 
 
 # --- the prepared layout gives the bytes of the full render ---------------------------
@@ -420,3 +420,14 @@ def test_a_decision_deposited_under_version_1_re_renders_in_version_1(
     pdf = render_letter(facts)
     assert "lettre-decision/1".encode("utf-16-be").hex().upper().encode() in pdf
     assert page_text(poppler, pdf).startswith("Ministère de l'Intérieur et des Outre-mer")
+
+
+def test_each_page_carries_the_reference_and_its_number(poppler):
+    for facts, count in ((v2(points=2, balance_after=9), 1),
+                         (v2(points=6, balance_after=0, channel="postal_registered"), 1),
+                         (v2(points=3, balance_after=3, probationary=True), 2)):
+        pdf = render_letter(facts)
+        assert pages(poppler, pdf) == count
+        for number in range(1, count + 1):
+            page = page_text(poppler, pdf, "-f", str(number), "-l", str(number))
+            assert page.endswith(f"Décision {facts.reference} - page {number} sur {count}")
