@@ -200,7 +200,8 @@ def _residence_rule(facts: LetterFacts) -> str:
 @lru_cache(maxsize=256)
 def _within_terms(terms: AppealTerms) -> str:
     return tie(f"Si vous entendez contester cette décision, vous pouvez, dans un délai de "
-               f"{_MONTHS[terms.months]} mois à compter de sa notification :")
+               f"{_MONTHS[terms.months]} mois à compter de sa notification (articles R. 421-1 "
+               f"et R. 421-5 du code de justice administrative) :")
 
 
 @lru_cache(maxsize=256)

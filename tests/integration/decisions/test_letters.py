@@ -187,7 +187,8 @@ def common(text: str, facts: LetterFacts) -> None:
     assert "ministre de l'Intérieur" in text
     assert "code de la route" in text
     assert "Voies et délais de recours" in text
-    assert "dans un délai de deux mois à compter de sa notification" in text
+    assert "dans un délai de deux mois à compter de sa notification (articles R. 421-1 " \
+           "et R. 421-5 du code de justice administrative)" in text
     assert "devant le tribunal administratif de Paris, tribunal du lieu de votre résidence" in (
         text)
     assert "vous demeurez en France métropolitaine, dans le ressort du tribunal compétent" in (
