@@ -13,6 +13,8 @@ once do not drop each other's):
 * API: ``POST /api/v1/decisions`` of N decisions through the Flask test client (JSON
   parsing, validation, routing, letter rendering and hashing, evidence, storage, the
   commit, the JSON answer);
+* first, the CPU time of one letter: version 1 in full, version 2 in full and through
+  its prepared layout;
 * the deposit operation (no HTTP) without the letter (a constant hash instead), with
   the letter through its prepared layout (what the API does) and with the letter
   rendered in full (``render_letter_in_full``): what the letter costs, and what the
@@ -43,7 +45,14 @@ from notify.accounts.models import Account, Holder  # noqa: E402
 from notify.auth import api_clients  # noqa: E402
 from notify.clock import FixedClock  # noqa: E402
 from notify.decisions import operations as ops  # noqa: E402
-from notify.decisions.letters import letter_sha256, render_letter_in_full  # noqa: E402
+from notify.decisions.letters import (  # noqa: E402
+    LETTER_V1,
+    LETTER_V2,
+    LetterFacts,
+    letter_sha256,
+    render_letter,
+    render_letter_in_full,
+)
 from tests.deposits import restoration, withdrawal  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -226,6 +235,40 @@ def run(label: str, url: str, copy_url: str, n: int, repeat: int) -> None:
               f"  ratio {raw / best[name]:.3f}")
 
 
+def letter_facts(i: int, version: str) -> LetterFacts:
+    """A letter like the bench's items (withdrawals and restorations), ``i`` its holder."""
+    addressee = (dict(holder_name=f"Alex BENCH{i}", postal_address=f"{i} rue du Banc, 75001 "
+                      "Paris", territory="metropole") if version != LETTER_V1 else {})
+    common = dict(reference=f"L-{i}", licence_number=f"B{i:011d}", decided_on=date(2026, 11, 20),
+                  probationary=False, version=version, **addressee)
+    if i % 3:
+        return LetterFacts(kind="withdrawal", points=2, balance_after=10, channel="online",
+                           offence_date=date(2026, 10, 2), offence_place="Lyon (69)",
+                           offence_description="Excès de vitesse inférieur à 20 km/h",
+                           offence_class="C3", **common)
+    return LetterFacts(kind="restoration", points=1, balance_after=11, channel="postal_simple",
+                       restoration_basis="L223-6-3", **common)
+
+
+def letter_cpu(count: int = 5000, repeat: int = 3) -> None:
+    """CPU time per letter (``time.process_time``: steadier than the wall clock on a
+    shared machine), best of ``repeat``, after a warm-up."""
+    print(f"Letters: CPU per letter, {count} letters, best of {repeat}")
+    for title, version, render in (("version 1, in full", LETTER_V1, render_letter),
+                                   ("version 2, in full", LETTER_V2, render_letter_in_full),
+                                   ("version 2, prepared", LETTER_V2, render_letter)):
+        best = float("inf")
+        for r in range(repeat):
+            letters = [letter_facts(r * count + i, version) for i in range(count)]
+            for facts in letters[:100]:
+                render(facts)
+            start = time.process_time()
+            for facts in letters:
+                render(facts)
+            best = min(best, time.process_time() - start)
+        print(f"  {title:20s}: {best / count * 1e6:7.1f} µs")
+
+
 def postgres_url(name: str) -> str | None:
     try:
         return database.recreate_postgres_database(POSTGRES, name)
@@ -245,6 +288,7 @@ def main() -> None:
     import logging
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    letter_cpu()
     with tempfile.TemporaryDirectory() as tmp:
         run("SQLite", f"sqlite:///{tmp}/bench.db", f"sqlite:///{tmp}/copy.db", args.n,
             args.repeat)
