@@ -410,6 +410,9 @@ class _Prepared:
             self.steps.append(part)
         if segment:
             self.steps.append(tuple(segment))
+        # Each segment's key functions, each once (the appeal terms serve three fields).
+        self.keys = [tuple(dict.fromkeys(part.key for part in step if part.key is not None))
+                     if isinstance(step, tuple) else () for step in self.steps]
         self.kept: dict[tuple, tuple[tuple[bytes, ...], float, tuple[str, float] | None]] = {}
 
     def place(self, document: TextDocument, y: float, facts: LetterFacts) -> None:
@@ -417,8 +420,7 @@ class _Prepared:
             if isinstance(step, Part):
                 y = _flow(document, y, ((step.style, step.text(facts)),), GAP, STYLES_V2)
                 continue
-            key = (number, y, document.font, *(part.key(facts) for part in step
-                                                if part.key is not None))
+            key = (number, y, document.font, *[key(facts) for key in self.keys[number]])
             kept = self.kept.get(key)
             if kept is None:
                 sections = [(part.style, part.of(facts)) for part in step]
