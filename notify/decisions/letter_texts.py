@@ -365,7 +365,7 @@ def parts(model: LetterModel, basis: RestorationBasis | None, channel: Channel
         body += _INVALIDATION
     elif model is LetterModel.PROBATIONARY:
         body += _PROBATIONARY
-    if model in (LetterModel.WITHDRAWAL, LetterModel.LOW_BALANCE, LetterModel.PROBATIONARY):
+    if model in (LetterModel.WITHDRAWAL, LetterModel.LOW_BALANCE):
         body += [Part("heading", "Récupération des points"), Part("text", _RECOVERY)]
     if model is LetterModel.LOW_BALANCE:
         body += _LOW_BALANCE

@@ -426,7 +426,8 @@ def test_a_decision_deposited_under_version_1_re_renders_in_version_1(
 def test_each_page_carries_the_reference_and_its_number(poppler):
     for facts, count in ((v2(points=2, balance_after=9), 1),
                          (v2(points=6, balance_after=0, channel="postal_registered"), 1),
-                         (v2(points=3, balance_after=3, probationary=True), 2)):
+                         (v2(points=3, balance_after=3, probationary=True), 1),
+                         (v2(offence_description=" ".join(["Excès de vitesse"] * 90)), 2)):
         pdf = render_letter(facts)
         assert pages(poppler, pdf) == count
         for number in range(1, count + 1):
