@@ -15,9 +15,10 @@ $(BIN)/notify: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# DSFR assets. Without npm (or offline) the site still works, unstyled.
-assets: node_modules/@gouvfr/dsfr/dist/dsfr.min.css
-node_modules/@gouvfr/dsfr/dist/dsfr.min.css: package.json
+# DSFR assets, and axe-core for the browser tests' accessibility check. Without npm (or
+# offline) the site still works, unstyled, and the accessibility check is skipped.
+assets: node_modules/@gouvfr/dsfr/dist/dsfr.min.css node_modules/axe-core/axe.min.js
+node_modules/@gouvfr/dsfr/dist/dsfr.min.css node_modules/axe-core/axe.min.js &: package.json
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm install --ignore-scripts --no-audit --no-fund || echo "npm install failed: the site will be unstyled"; \
 	else echo "npm not found: the site will be unstyled"; fi

@@ -13,7 +13,8 @@ In a throwaway database ``notify_bench`` (created, migrated, dropped afterwards)
   and bulk-inserted, the decisions updated, one committed transaction per chunk.
 
 * job, two processes: the same seed again, the job run by two scheduler processes at
-  once (rows taken ``FOR UPDATE SKIP LOCKED``), checked to record each decision once.
+  once (rows taken ``FOR UPDATE SKIP LOCKED``), checked to record each decision once,
+  timed from the moment both are started, imported and connected.
 
 Usage: ``.venv/bin/python bench/bench_notification.py [--n 100000] [--workers 2]``
 (``NOTIFY_BENCH_POSTGRES`` names the server, default postgres@127.0.0.1;
@@ -105,26 +106,36 @@ def seed(url: str, n: int) -> database.Database:
     return db
 
 
-def _job_process(url: str) -> None:
+def _job_process(url: str, ready=None) -> None:
     db = database.Database.from_url(url)
+    with db.engine.connect():  # the pool's connection opened before the start
+        pass
+    if ready is not None:
+        ready.wait()  # every process started, imported and connected
     run_deemed_notifications(db, FixedClock(NOW))
     db.engine.dispose()
 
 
 def run_job(url: str, workers: int) -> float:
-    """The job in ``workers`` processes at once (one: in this process)."""
-    started = time.perf_counter()
+    """The job in ``workers`` processes at once (one: in this process). Timed from the
+    moment every process is ready, as schedulers already running would be: the start
+    of an interpreter is not the job's."""
     if workers == 1:
+        started = time.perf_counter()
         _job_process(url)
-    else:
-        context = multiprocessing.get_context("spawn")
-        processes = [context.Process(target=_job_process, args=(url,)) for _ in range(workers)]
-        for process in processes:
-            process.start()
-        for process in processes:
-            process.join()
-            if process.exitcode != 0:
-                raise SystemExit(f"a job process failed ({process.exitcode})")
+        return time.perf_counter() - started
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(workers + 1)
+    processes = [context.Process(target=_job_process, args=(url, ready))
+                 for _ in range(workers)]
+    for process in processes:
+        process.start()
+    ready.wait()
+    started = time.perf_counter()
+    for process in processes:
+        process.join()
+        if process.exitcode != 0:
+            raise SystemExit(f"a job process failed ({process.exitcode})")
     return time.perf_counter() - started
 
 

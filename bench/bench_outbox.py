@@ -47,7 +47,7 @@ NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 SENDER = "ne-pas-repondre@notify.test"
 SERVER = os.environ.get("NOTIFY_BENCH_POSTGRES",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-NAME = "notify_bench"
+NAME = os.environ.get("NOTIFY_BENCH_DATABASE", "notify_bench")
 
 
 class Counter:

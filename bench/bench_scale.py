@@ -1,23 +1,29 @@
 """Scale run (not in ``make bench``): the scheduler's per-tick queries, a holder page's
 reads and an API read on a large PostgreSQL database.
 
-Seeds a throwaway database with SQL (``INSERT ... SELECT generate_series``):
-``--scale`` x 10,000,000 decisions (online, notified, first consulted, not due for the
-purge), their 4 events each (40 M at scale 1), and 2,000,000 certified batches, with a
-handful of pending rows on top (one uncertified batch, a few unbatched events); then
-``VACUUM ANALYZE``. Then each query is run as the jobs run it, 20 times, and the
-median and worst times are printed:
+Seeds a throwaway database in bulk, on the server (``INSERT ... SELECT
+generate_series``, which is COPY without the client round trip): ``--scale`` x
+10,000,000 decisions (online, notified, first consulted, not due for the purge), their
+4 events each (40 M at scale 1), and 2,000,000 certified batches (the last one carrying
+a heads snapshot), with a handful of pending rows on top (one uncertified batch, a few
+unbatched events). The seeded tables' secondary indexes, unique and foreign-key
+constraints are dropped before and built again after (as a restore does: one sort per
+index instead of millions of insertions), then ``VACUUM ANALYZE``. Then each query is
+run as the jobs run it, 20 times, and the median and worst times are printed with the
+kind of plan PostgreSQL chose for each SELECT the query sent (its scan nodes):
 
 * certification: ``close_batch`` (pending events, ``ix_events_unbatched``) and
   ``certify_oldest``'s oldest uncertified batch (``ix_evidence_batches_uncertified``),
-  in a transaction rolled back;
+  in a transaction rolled back; ``heads_due`` (whether the periodic heads snapshot is
+  due: the last snapshot, then one event batched since);
 * deemed notification and purge candidates (``record_deemed_notifications``,
   ``purge_expired``), finding nothing due;
 * a holder's decisions (``holder_decisions``) and the API's ``decision_status``;
 * baseline: ``SELECT 1`` timed the same way (a session, a transaction, a round trip).
 
 Usage: ``.venv/bin/python bench/bench_scale.py [--scale 0.1]`` (scale 1: 10 M decisions,
-40 M events, 2 M batches; needs about 25 GB of disk and a long seeding).
+40 M events, 2 M batches; needs about 25 GB of disk). ``NOTIFY_BENCH_DATABASE`` names
+the throwaway database (dropped at the end).
 """
 
 from __future__ import annotations
@@ -30,17 +36,18 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from notify import db as database  # noqa: E402
 from notify.accounts.models import Holder  # noqa: E402
+from notify.auth.permissions import DECISIONS_READ  # noqa: E402
 from notify.decisions import operations as ops  # noqa: E402
 from notify.decisions.holder import holder_decisions  # noqa: E402
 from notify.decisions.notification import record_deemed_notifications  # noqa: E402
 from notify.decisions.retention import purge_expired  # noqa: E402
-from notify.evidence.batches import close_batch  # noqa: E402
+from notify.evidence.batches import close_batch, heads_due  # noqa: E402
 from notify.evidence.models import EvidenceBatch  # noqa: E402
 from notify.settings import RETENTION_PERIOD_DEFAULT  # noqa: E402
 
@@ -61,6 +68,9 @@ INSERT INTO evidence_batches (seq, prev_root, root, size, closed_at, token, gen_
 SELECT b, md5(b::text) || md5(b::text), md5(b::text) || md5('r' || b::text), 21, :now,
        '\\x00'::bytea, :now, 1, :now
 FROM generate_series(1, :batches) AS b;
+
+UPDATE evidence_batches SET heads_root = repeat('3', 64), heads_size = :decisions
+WHERE seq = :batches;
 
 INSERT INTO events (subject, seq, tag, actor, occurred_at, document, prev_hash, hash,
                     batch_id, leaf_index)
@@ -97,6 +107,40 @@ FROM generate_series(1, 5) AS i
 """
 
 
+TABLES = ("holders", "evidence_batches", "events", "decisions")
+
+# The seeded tables' secondary indexes and their unique and foreign-key constraints
+# (primary keys stay): how to drop each, and how to build it again.
+CONSTRAINTS = """
+SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),
+       format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname,
+              pg_get_constraintdef(oid))
+FROM pg_constraint WHERE conrelid = ANY(:tables ::regclass[]) AND contype IN ('f', 'u')
+ORDER BY contype = 'f' DESC
+"""
+INDEXES = """
+SELECT format('DROP INDEX %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid)
+FROM pg_index i WHERE i.indrelid = ANY(:tables ::regclass[]) AND NOT i.indisprimary
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+"""
+
+
+def seed(db: database.Database, sizes: dict, params: dict) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+        statements = [*conn.execute(text(CONSTRAINTS), {"tables": list(TABLES)}),
+                      *conn.execute(text(INDEXES), {"tables": list(TABLES)})]
+        for drop, _ in statements:
+            conn.exec_driver_sql(drop)
+        for statement in SEED.split(";"):
+            conn.execute(text(statement), {**sizes, **params})
+        # the unique constraints before the foreign keys that may need them
+        for _, create in reversed(statements):
+            conn.exec_driver_sql(create)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+
+
 def timed(db: database.Database, work, repeat: int = 20) -> tuple[float, float]:
     times = []
     for _ in range(repeat):
@@ -107,10 +151,33 @@ def timed(db: database.Database, work, repeat: int = 20) -> tuple[float, float]:
     return statistics.median(times) * 1000, max(times) * 1000
 
 
+def plan_kinds(db: database.Database, work) -> str:
+    """The scan nodes of the plan of each SELECT ``work`` sends (as it sent them)."""
+    with db.unit_of_work() as uow:
+        connection = uow.session.connection()
+        sent: list[tuple[str, object]] = []
+
+        def capture(_conn, _cursor, statement, parameters, _context, _many):
+            if statement.lstrip().upper().startswith("SELECT"):
+                sent.append((statement, parameters))
+
+        event.listen(connection, "before_cursor_execute", capture)
+        try:
+            work(uow.session)
+        finally:
+            event.remove(connection, "before_cursor_execute", capture)
+        kinds = []
+        with connection.connection.driver_connection.cursor() as cursor:
+            for statement, parameters in sent:
+                cursor.execute("EXPLAIN " + statement, parameters)
+                kinds.append(" + ".join(
+                    line.strip(" ->").split("  (")[0] for (line,) in cursor.fetchall()
+                    if "Scan" in line))
+    return "; ".join(kind for kind in kinds if kind)
+
+
 def oldest_uncertified(session):
     # certify_oldest's first query, without asking a TSA for a token
-    from sqlalchemy import select
-
     return session.scalar(select(EvidenceBatch).where(EvidenceBatch.token.is_(None))
                           .order_by(EvidenceBatch.seq).limit(1)
                           .with_for_update(skip_locked=True))
@@ -128,32 +195,33 @@ def main() -> None:
         database.upgrade(url)
         db = database.Database.from_url(url)
         started = time.perf_counter()
-        with db.engine.begin() as conn:
-            for statement in SEED.split(";"):
-                conn.execute(text(statement), {**sizes, "now": NOW, "later": NOW + timedelta(
-                    hours=1), "recent": NOW - timedelta(days=30)})
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
+        seed(db, sizes, {"now": NOW, "later": NOW + timedelta(hours=1),
+                         "recent": NOW - timedelta(days=30), "decisions": decisions})
         print(f"seeded {decisions:,} decisions, {sizes['events']:,} events, "
               f"{sizes['batches']:,} batches in {time.perf_counter() - started:.0f} s "
               f"(scale {args.scale:g})")
         with db.unit_of_work() as uow:
-            reference = uow.session.scalar(text("SELECT reference FROM decisions "
-                                                "WHERE holder_id = 1 LIMIT 1"))
+            reference, organisation_id = uow.session.execute(text(
+                "SELECT reference, organisation_id FROM decisions WHERE holder_id = 1 "
+                "LIMIT 1")).one()
         queries = {
             "baseline: SELECT 1 in a transaction": lambda s: s.execute(text("SELECT 1")),
             "certification: close_batch (pending events)":
                 lambda s: close_batch(s, NOW, max_size=10_000),
             "certification: oldest uncertified batch": oldest_uncertified,
+            "certification: heads_due (periodic snapshot)":
+                lambda s: heads_due(s, NOW, timedelta(0)),
             "deemed notification candidates": lambda s: record_deemed_notifications(s, now=NOW),
             "purge candidates": lambda s: purge_expired(s, now=NOW,
                                                         retention=RETENTION_PERIOD_DEFAULT),
             "holder page: holder_decisions": lambda s: holder_decisions(s, s.get(Holder, 1)),
-            "API read: decision_status": lambda s: ops.decision_status(s, reference),
+            "API read: decision_status": lambda s: ops.decision_status(
+                s, reference, DECISIONS_READ, organisation_id),
         }
         for name, work in queries.items():
             median, worst = timed(db, work)
-            print(f"  {name:<46} median {median:8.2f} ms  worst {worst:8.2f} ms")
+            print(f"  {name:<46} median {median:8.2f} ms  worst {worst:8.2f} ms  "
+                  f"[{plan_kinds(db, work) or 'no table'}]", flush=True)
         db.engine.dispose()
     finally:
         database.drop_postgres_database(SERVER, NAME)

@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from notify import (
         accounts,
         auth,
+        backoffice,
         decisions,
         demo,
         evidence,
@@ -64,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     setup_web(app)
     auth.init_app(app)  # the login manager first: the features register their loaders
-    for feature in (accounts, decisions, evidence, mail, franceconnect, registrations, demo):
+    for feature in (accounts, backoffice, decisions, evidence, mail, franceconnect,
+                    registrations, demo):
         feature.init_app(app)
     return app

@@ -169,17 +169,35 @@ class UnitOfWork:
         self.session.commit()
 
 
-def drain(db: Database, step: Callable[[Session, int], R]) -> list[R]:
+def committed(db: Database, work: Callable[[Session], R], *,
+              retry: tuple[type[Exception], ...] = (), tries: int = 3) -> R:
+    """``work(session)`` in a unit of work, committed. On one of the ``retry``
+    exceptions (a conflict with a concurrent transaction, which wrote nothing) it is
+    rolled back and done again, at most ``tries`` times in all."""
+    for attempt in range(1, tries + 1):
+        with db.unit_of_work() as uow:
+            try:
+                result = work(uow.session)
+                uow.commit()
+                return result
+            except retry:
+                if attempt == tries:
+                    raise
+    raise AssertionError("unreachable")
+
+
+def drain(db: Database, step: Callable[[Session, int], R], *,
+          retry: tuple[type[Exception], ...] = ()) -> list[R]:
     """Run a job in chunks: ``step(session, after_id)`` handles the rows after
     ``after_id`` and returns a report whose ``last_id`` is where the next chunk starts,
     or None when there was nothing left. Each chunk is its own committed transaction,
-    so a long job holds no lock for long and a crash loses at most one chunk."""
+    so a long job holds no lock for long and a crash loses at most one chunk; a chunk
+    that fails with one of ``retry`` is done again (``committed``)."""
     reports = []
     after_id = 0
     while True:
-        with db.unit_of_work() as uow:
-            report = step(uow.session, after_id)
-            uow.commit()
+        report = committed(db, lambda session, after=after_id: step(session, after),
+                           retry=retry)
         reports.append(report)
         if report.last_id is None:
             return reports

@@ -39,6 +39,7 @@ ORDER = (
     "certify_evidence",
     "close_accounts",
     "make_decisions_available",
+    "send_decision_reminders",
     "send_outbox",
     "record_deemed_notifications",
     "forget_login_failures",

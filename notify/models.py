@@ -9,6 +9,7 @@ from notify.auth.models import (
     StaffMember,
     StaffRecoveryCode,
 )
+from notify.backoffice.models import StaffAccess
 from notify.db import Base
 from notify.decisions.models import Decision, PostalBatch
 from notify.evidence.models import Event, EvidenceBatch
@@ -27,5 +28,5 @@ from notify.registrations.models import (
 __all__ = ["Account", "ActivationCode", "ApiClient", "Application", "Base", "Centre", "Decision",
            "EmailToken", "Event", "EvidenceBatch", "FranceConnectLink", "Holder", "JobRun",
            "LoginFailure", "Organisation", "OutboxMessage", "PostalBatch", "Provider",
-           "ProviderStatusChange", "StaffMember", "StaffRecoveryCode", "TrackingFailure",
-           "Transition"]
+           "ProviderStatusChange", "StaffAccess", "StaffMember", "StaffRecoveryCode",
+           "TrackingFailure", "Transition"]

@@ -75,6 +75,7 @@ class Settings:
     retention_period: Period
     activation_code_days: int
     email_token_hours: int
+    reminder_days_before: int
     reauth_minutes: int
     login_max_failures_per_account: int
     login_max_failures_per_address: int
@@ -332,6 +333,7 @@ def load_settings(
         retention_period=read.period("retention_period", RETENTION_PERIOD_DEFAULT),
         activation_code_days=read.integer("activation_code_days", 90, minimum=1),
         email_token_hours=read.integer("email_token_hours", 48, minimum=1),
+        reminder_days_before=read.integer("reminder_days_before", 3, minimum=1),
         reauth_minutes=read.integer("reauth_minutes", 10, minimum=1),
         login_max_failures_per_account=read.integer("login_max_failures_per_account", 5,
                                                     minimum=1),

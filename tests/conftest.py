@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -20,6 +20,8 @@ from sqlalchemy.orm import sessionmaker
 
 from notify import create_app
 from notify import db as database
+from notify.auth import staff as staff_ops
+from notify.auth import totp
 from notify.clock import FixedClock
 
 START = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -541,3 +543,47 @@ def registration_world(session, clock):
 
     world.file = file
     return world
+
+
+# --- staff members ----------------------------------------------------------------
+
+STAFF_PASSWORD = "un mot de passe d'agent solide"
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def app_secret(app):
+    return app.extensions["notify"].settings.secret_key
+
+
+@pytest.fixture
+def enrolled_staff(app, session, clock, app_secret):
+    """A staff member enrolled through the real operations; returns (e-mail, TOTP key, recovery
+    codes)."""
+
+    def make(email="juriste@example.fr", role="legal"):
+        with app.app_context():
+            enrolment = staff_ops.create_member(session, email, role, clock.now())
+            secret = staff_ops.choose_password(session, enrolment.member, STAFF_PASSWORD,
+                                               app_secret)
+            code = totp.code_at_step(secret, totp.step_at(clock.now()))
+            codes = staff_ops.confirm_enrolment(session, enrolment.member, code, app_secret,
+                                                clock.now())
+        session.commit()
+        clock.advance(timedelta(seconds=30))  # the enrolment code's step is used
+        return email, secret, codes
+
+    return make
+
+
+def staff_login(browser, email, code, password=STAFF_PASSWORD):
+    return browser.submit("/agents/connexion", {"email": email, "password": password,
+                                                "code": code})
+
+
+def current_code(secret, clock):
+    return totp.code_at_step(secret, totp.step_at(clock.now()))

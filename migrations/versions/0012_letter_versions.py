@@ -1,7 +1,7 @@
 """Letter versions: each decision's letter version and the addressee its letter names.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0015
 Create Date: 2026-11-29 23:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = '0009'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -45,6 +45,7 @@ from notify.legal.delays import closure_effective_at
 from notify.mail.addresses import normalize_address
 from notify.mail.outbox import enqueue
 from notify.settings import Settings
+from notify.web.formatting import datetime_zone_fr
 
 # One message for every way registration details can be wrong, so that the form
 # does not tell which licence numbers exist.
@@ -323,10 +324,20 @@ def end_other_sessions(account: Account) -> None:
     account.session_generation += 1
 
 
-def change_password(session: Session, account: Account, new_password: str, now: datetime) -> None:
+def _tell_password_changed(session: Session, account: Account, now: datetime,
+                           settings: Settings) -> None:
+    enqueue(session, kind="password_changed", to=account.email, now=now,
+            subject="Votre mot de passe a été modifié", template="password_changed",
+            subject_ref=account.subject, base_url=settings.base_url,
+            at=datetime_zone_fr(now, account.holder.territory))
+
+
+def change_password(session: Session, account: Account, new_password: str, now: datetime,
+                    settings: Settings) -> None:
     check_password_policy(new_password, field="new_password")
     account.password_hash = hash_password(new_password)
     end_other_sessions(account)
+    _tell_password_changed(session, account, now, settings)
     session.flush()
 
 
@@ -351,12 +362,14 @@ def request_password_reset(session: Session, email: str, now: datetime,
     session.flush()
 
 
-def reset_password(session: Session, token: str, new_password: str, now: datetime) -> Account:
+def reset_password(session: Session, token: str, new_password: str, now: datetime,
+                   settings: Settings) -> Account:
     check_password_policy(new_password, field="new_password")
     link = _take_link(session, token, TokenPurpose.RESET_PASSWORD, now)
     account = session.get(Account, link.account_id)
     account.password_hash = hash_password(new_password)
     end_other_sessions(account)
+    _tell_password_changed(session, account, now, settings)
     session.flush()
     return account
 
@@ -399,11 +412,16 @@ def request_closure(session: Session, account: Account, *, confirmed: bool, now:
                  actor="holder", at=now,
                  data={"effective_at": format_instant(effective),
                        "delay": str(settings.closure_delay)})
+    enqueue(session, kind="closure_requested", to=account.email, now=now,
+            subject="Demande de fermeture de votre compte", template="closure_requested",
+            subject_ref=account.subject, base_url=settings.base_url,
+            effective_at=datetime_zone_fr(effective, account.holder.territory))
     session.flush()
     return effective
 
 
-def withdraw_closure(session: Session, account: Account, now: datetime) -> None:
+def withdraw_closure(session: Session, account: Account, now: datetime,
+                     settings: Settings) -> None:
     if not account.closure_pending:
         raise InvalidInput("Aucune demande de fermeture n'est en cours.")
     if account.closure_effective_at <= now:
@@ -413,10 +431,13 @@ def withdraw_closure(session: Session, account: Account, now: datetime) -> None:
                  data={"requested_at": format_instant(account.closure_requested_at)})
     account.closure_requested_at = None
     account.closure_effective_at = None
+    enqueue(session, kind="closure_withdrawn", to=account.email, now=now,
+            subject="Votre demande de fermeture est retirée", template="closure_withdrawn",
+            subject_ref=account.subject, base_url=settings.base_url)
     session.flush()
 
 
-def make_closures_effective(session: Session, now: datetime) -> int:
+def make_closures_effective(session: Session, now: datetime, base_url: str) -> int:
     """Job: close the accounts whose closure delay has run out, at the legal instant.
 
     The event is dated at ``closure_effective_at`` (when the closure took effect in law),
@@ -437,6 +458,10 @@ def make_closures_effective(session: Session, now: datetime) -> int:
         record_event(session, subject=account.subject, tag=EventTag.CLOSURE_EFFECTIVE,
                      actor="system", at=account.closure_effective_at,
                      data={"requested_at": format_instant(account.closure_requested_at)})
+        enqueue(session, kind="closure_effective", to=account.email, now=now,
+                subject="Votre compte est fermé", template="closure_effective",
+                subject_ref=account.subject, base_url=base_url,
+                closed_at=datetime_zone_fr(account.closed_at, account.holder.territory))
     session.flush()
     return len(due)
 

@@ -225,7 +225,8 @@ def reset_password(token: str):
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            perform(ops.reset_password, token, form.new_password.data, _now())
+            perform(ops.reset_password, token, form.new_password.data, _now(),
+                    services().settings)
         except DomainError as error:
             apply_error(form, error)
         else:
@@ -246,7 +247,7 @@ def reset_password(token: str):
 def account():
     acc = _current_account()
     return render_template("accounts/account.html", account=acc, holder=acc.holder,
-                           overview=decisions_overview(db_session(), acc.holder),
+                           overview=decisions_overview(db_session(), acc.holder, _now()),
                            texts={CONDITIONS.version: CONDITIONS,
                                   ATTESTATION.version: ATTESTATION},
                            now=_now(), withdraw_form=PlainForm(), logout_form=PlainForm())
@@ -276,7 +277,8 @@ def change_password():
     if form.validate_on_submit():
         acc = _current_account()
         try:
-            perform(ops.change_password, acc, form.new_password.data, _now())
+            perform(ops.change_password, acc, form.new_password.data, _now(),
+                    services().settings)
         except DomainError as error:
             apply_error(form, error)
         else:
@@ -312,7 +314,7 @@ def withdraw_closure():
     form = PlainForm()
     if form.validate_on_submit():
         try:
-            perform(ops.withdraw_closure, _current_account(), _now())
+            perform(ops.withdraw_closure, _current_account(), _now(), services().settings)
         except DomainError as error:
             flash(error.message, "error")
         else:

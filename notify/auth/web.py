@@ -158,8 +158,11 @@ def _unauthorized():
         flash("Votre session a expiré. Connectez-vous de nouveau.", "info")
     else:
         flash("Connectez-vous pour accéder à cette page.", "info")
-    view = "staff.login" if request.blueprint == "staff" else "accounts.login"
-    return redirect(url_for(view, next=request.full_path.rstrip("?")))
+    permission = getattr(current_app.view_functions.get(request.endpoint),
+                         "required_permission", None)
+    for_staff = permission is not None and _kind_of(permission) == PrincipalKind.STAFF
+    login = "staff.login" if for_staff else "accounts.login"
+    return redirect(url_for(login, next=request.full_path.rstrip("?")))
 
 
 def init_app(app: Flask) -> None:

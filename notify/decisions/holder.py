@@ -51,10 +51,12 @@ from notify.legal.deadlines import (
     deemed_notification_on,
     notification,
 )
-from notify.legal.policies import DEFAULT_NOTIFICATION_POLICY, NotificationPolicy
+from notify.legal.points import DecisionKind, OffenceClass
+from notify.legal.policies import DEFAULT_NOTIFICATION_POLICY, NotificationPolicy, get_policy
+from notify.legal.restoration import Forecast, RecordedDecision, forecast_restorations
 from notify.legal.routing import Channel
 from notify.legal.territories import get_territory
-from notify.web.formatting import date_fr, datetime_fr
+from notify.web.formatting import date_fr, datetime_zone_fr, day_end_zone_fr
 
 VIA_PAGE = "page"
 VIA_PDF = "pdf"
@@ -81,7 +83,7 @@ def _local_date(at: datetime, territory: str) -> date:
 
 @dataclass(frozen=True)
 class HolderDecision:
-    """A decision as the holder's pages show it."""
+    """A decision as the holder's pages show it, whatever its channel."""
 
     decision: Decision
     territory: str
@@ -92,9 +94,14 @@ class HolderDecision:
         return self.decision.reference
 
     @property
+    def online(self) -> bool:
+        """Made available on the account: it has a page, whose opening is a consultation."""
+        return self.decision.channel == Channel.ONLINE
+
+    @property
     def is_new(self) -> bool:
         """Never opened by the holder (the list marks it)."""
-        return self.decision.first_consulted_at is None
+        return self.online and self.decision.first_consulted_at is None
 
     @property
     def purged(self) -> bool:
@@ -106,9 +113,38 @@ class HolderDecision:
         return f"{kind} de points : décision du {date_fr(self.decision.decided_on)}"
 
     @property
+    def points_line(self) -> str:
+        """« −2 points, solde 10 points »; empty once the content is purged."""
+        if self.purged:
+            return ""
+        sign = "−" if self.decision.kind == "withdrawal" else "+"
+        return (f"{sign}{_points(self.decision.points)}, "
+                f"solde {_points(self.decision.balance_after)}")
+
+    @property
+    def sending_line(self) -> str:
+        """How it was sent and when, in the holder's time."""
+        decision = self.decision
+        if self.online:
+            return "Déposée sur votre compte personnel"
+        how = SENT_BY[decision.channel]
+        if decision.exported_at is None:
+            return f"{how} : en cours d'envoi (en attente d'impression)"
+        sent_on = date_fr(decision.exported_at, self.territory)
+        return f"{how} : courrier remis pour impression et envoi le {sent_on}"
+
+    @property
     def notification_line(self) -> str:
+        if not self.online:
+            return ("Notifiée par ce courrier, à la date de sa réception : son affichage ici "
+                    "ne vaut pas notification")
         return notification_line(self.decision, self.consultation_certified_at,
                                  self.territory)
+
+    @property
+    def notified_by_line(self) -> str:
+        """Which instant notified it, and under which rule (the decision's page)."""
+        return notified_by_line(self.decision, self.territory)
 
     @property
     def appeal_line(self) -> str:
@@ -118,6 +154,14 @@ class HolderDecision:
         return (f"Vous pouvez former un recours contentieux jusqu'au {date_fr(deadline)} "
                 "inclus (articles R. 421-1, R. 421-5 et R. 421-7 du code de justice "
                 "administrative).")
+
+
+SENT_BY = {Channel.POSTAL_REGISTERED: "Par lettre recommandée avec avis de réception",
+           Channel.POSTAL_SIMPLE: "Par lettre simple"}
+
+
+def _points(n: int) -> str:
+    return f"{n} point{'s' if n > 1 else ''}"
 
 
 def notification_line(decision: Decision, certified_at: datetime | None,
@@ -131,13 +175,32 @@ def notification_line(decision: Decision, certified_at: datetime | None,
         last_day = deemed_notification_on(decision.made_available_at, territory)
         return (f"Mise à disposition le {date_fr(decision.made_available_at, territory)} ; "
                 f"à défaut de consultation, elle sera réputée notifiée le {date_fr(last_day)} "
-                "(fin du délai de quinze jours)")
+                f"(fin du délai de quinze jours : à ouvrir avant le "
+                f"{day_end_zone_fr(last_day, territory)})")
     if decision.notification_basis == NotificationBasis.CONSULTATION:
-        stamp = (f"horodatée le {datetime_fr(certified_at, territory)}" if certified_at
+        stamp = (f"horodatée le {datetime_zone_fr(certified_at, territory)}" if certified_at
                  else "horodatage en cours")
         return f"Notifiée le {date_fr(decision.notified_on)} (première consultation, {stamp})"
     return (f"Réputée notifiée le {date_fr(decision.notified_on)} "
             "(fin du délai de quinze jours)")
+
+
+def notified_by_line(decision: Decision, territory: str) -> str:
+    """The instant that notified the decision, in the holder's time and named zone: his
+    first consultation, or the end of the delay under the recorded policy; empty while
+    it is not notified."""
+    if decision.notified_at is None:
+        return ""
+    if decision.notification_basis == NotificationBasis.CONSULTATION:
+        at = datetime_zone_fr(decision.notified_at, territory)
+        return f"Instant de la notification : votre première consultation, le {at}."
+    at = day_end_zone_fr(decision.notified_on, territory)
+    policy = get_policy(decision.notification_policy)
+    rule = ("le délai finit à minuit de son dernier jour, reporté au premier jour ouvrable "
+            "s'il tombe un samedi, un dimanche ou un jour férié"
+            if policy.extend_to_working_day else "le délai finit à minuit de son dernier jour")
+    return (f"Instant de la notification : la fin du délai de quinze jours, le {at}, sans "
+            f"consultation avant (règle {policy.ref} : {rule}).")
 
 
 def _consultation_certified_at(session: Session, decision: Decision) -> datetime | None:
@@ -150,31 +213,44 @@ def _consultation_certified_at(session: Session, decision: Decision) -> datetime
 
 
 def holder_decisions(session: Session, holder: Holder) -> list[HolderDecision]:
-    """The holder's visible decisions, latest made available first. Not a consultation."""
+    """Every decision of the holder's record, whatever its channel, latest decided
+    first. Reading them is not a consultation."""
     return [HolderDecision(decision, holder.territory)
-            for decision in operations.decisions_of_holder(session, holder.id)
-            if decision.state in (DecisionState.AVAILABLE, DecisionState.NOTIFIED)]
+            for decision in operations.record_of_holder(session, holder.id)]
 
 
 @dataclass(frozen=True)
 class Overview:
-    """The account page: the balance left by the latest decision, and the history."""
+    """The holder's record: the balance left by the latest decision, the decisions, and
+    the restorations to expect."""
 
     balance: int | None
     balance_decided_on: date | None
     decisions: list[HolderDecision]
+    forecasts: list[Forecast]
+    today: date
 
 
-def overview(session: Session, holder: Holder) -> Overview:
-    """Balance: that of the latest visible decision by decision date (then deposit
-    order) whose content is still kept. A decision not made available yet is not
-    counted: its content must not reach the holder before its making available."""
+def overview(session: Session, holder: Holder, now: datetime) -> Overview:
+    """Balance: that of the latest decision of any channel by decision date (then
+    deposit order) whose content is still kept. An online decision not made available
+    yet is not counted: its content must not reach the holder before its making
+    available. Forecasts: ``notify.legal.restoration`` over the same decisions."""
     decisions = holder_decisions(session, holder)
-    latest = max((d.decision for d in decisions if d.decision.balance_after is not None),
-                 key=lambda d: (d.decided_on, d.id), default=None)
+    kept = sorted((d.decision for d in decisions if not d.purged),
+                  key=lambda d: (d.decided_on, d.id))
+    latest = kept[-1] if kept else None
+    today = _local_date(now, holder.territory)
+    record = [RecordedDecision(
+        kind=DecisionKind(d.kind), decided_on=d.decided_on, points=d.points,
+        balance_after=d.balance_after, probationary=bool(d.probationary),
+        offence_date=d.offence_date,
+        offence_class=OffenceClass(d.offence_class) if d.offence_class else None)
+        for d in kept]
     return Overview(balance=latest.balance_after if latest else None,
                     balance_decided_on=latest.decided_on if latest else None,
-                    decisions=decisions)
+                    decisions=decisions, forecasts=forecast_restorations(record, today),
+                    today=today)
 
 
 def letter_of(decision: Decision, holder: Holder) -> LetterFacts:

@@ -8,6 +8,7 @@ from notify.bootstrap import Services
 from notify.decisions.audit import run_checks
 from notify.decisions.notification import run_deemed_notifications
 from notify.decisions.operations import make_available
+from notify.decisions.reminders import send_reminders
 from notify.decisions.retention import run_purge
 from notify.jobs import Job, in_one_unit
 
@@ -38,7 +39,14 @@ JOBS = (
     Job("make_decisions_available",
         "met à disposition les décisions dont le dépôt est certifié et en alerte le titulaire",
         2, in_one_unit(lambda session, svc: make_available(
-            session, now=svc.clock.now(), base_url=svc.settings.base_url))),
+            session, now=svc.clock.now(), base_url=svc.settings.base_url,
+            policy=svc.settings.notification_policy))),
+    Job("send_decision_reminders",
+        "rappelle au titulaire, quelques jours avant la fin du délai de quinze jours, une "
+        "décision qu'il n'a pas encore ouverte",
+        300, in_one_unit(lambda session, svc: send_reminders(
+            session, now=svc.clock.now(), days_before=svc.settings.reminder_days_before,
+            base_url=svc.settings.base_url, policy=svc.settings.notification_policy))),
     Job("record_deemed_notifications",
         "enregistre les notifications réputées acquises à l'issue du délai de quinze jours",
         60, _deemed),

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from notify.accounts.models import Account, Holder
 from notify.auth.permissions import Scope
@@ -34,12 +34,19 @@ from notify.decisions.models import Decision, DecisionState, subject_of
 from notify.errors import NotFound
 from notify.evidence.log import append_first_events, format_instant, record_event
 from notify.evidence.models import Event, EventTag, EvidenceBatch
+from notify.legal.deadlines import deemed_notification_on
 from notify.legal.points import Problem, check_decision
-from notify.legal.policies import DEFAULT_ROUTING_POLICY, RoutingPolicy
+from notify.legal.policies import (
+    DEFAULT_NOTIFICATION_POLICY,
+    DEFAULT_ROUTING_POLICY,
+    NotificationPolicy,
+    RoutingPolicy,
+)
 from notify.legal.routing import Channel, DecisionFacts, route
 from notify.legal.window import latest_legal_date
 from notify.mail.models import OutboxMessage
 from notify.mail.outbox import enqueue
+from notify.web.formatting import day_end_zone_fr
 
 log = logging.getLogger(__name__)
 
@@ -408,6 +415,7 @@ class AvailabilityReport:
 
 
 def make_available(session: Session, *, now: datetime, base_url: str,
+                   policy: NotificationPolicy = DEFAULT_NOTIFICATION_POLICY,
                    limit: int = 500) -> AvailabilityReport:
     """Make available the online decisions whose deposit event has been certified.
 
@@ -417,7 +425,8 @@ def make_available(session: Session, *, now: datetime, base_url: str,
     (TSA down), the decision waits and no delay runs. Each decision gets a
     ``made_available`` event at that instant, and an alert e-mail (R. 223-3-1 II) to
     the holder's verified address is queued in the same transaction, carrying no
-    detail of the decision.
+    detail of the decision but until when it can be opened before it is deemed
+    notified (the end of the delay under ``policy``, in the holder's named time).
 
     Rows are locked ``FOR UPDATE SKIP LOCKED`` (PostgreSQL): two runs at once take
     different decisions, and a decision already ``available`` is never taken again.
@@ -440,7 +449,8 @@ def make_available(session: Session, *, now: datetime, base_url: str,
     holder_ids = sorted({decision.holder_id for decision, _, _ in rows})
     accounts: dict[int, Account] = {}
     for chunk in _chunks(holder_ids):
-        for account in session.scalars(select(Account).where(Account.holder_id.in_(chunk))):
+        for account in session.scalars(select(Account).options(selectinload(Account.holder))
+                                       .where(Account.holder_id.in_(chunk))):
             accounts[account.holder_id] = account
     link = base_url.rstrip("/") + "/decisions"
     for decision, gen_time, batch_seq in rows:
@@ -452,10 +462,12 @@ def make_available(session: Session, *, now: datetime, base_url: str,
         report.made_available += 1
         account = accounts.get(decision.holder_id)
         if account is not None and account.email_verified_at is not None:
+            territory = account.holder.territory
             enqueue(session, kind="decision_alert", to=account.email,
                     subject=ALERT_SUBJECT, template="decision_alert",
-                    now=now,
-                    subject_ref=decision.subject, link=link)
+                    now=now, subject_ref=decision.subject, link=link,
+                    open_until=day_end_zone_fr(
+                        deemed_notification_on(gen_time, territory, policy), territory))
             report.alerts_queued += 1
         else:
             log.warning("decision %s made available without an alert: no verified address",
@@ -467,15 +479,12 @@ def make_available(session: Session, *, now: datetime, base_url: str,
 # --- hooks for the holder's side ----------------------------------------------------
 
 
-def decisions_of_holder(session: Session, holder_id: int) -> list[Decision]:
-    """The decisions the holder may see on his account, newest first.
-
-    Only online decisions that have been made available: a decision waiting for
-    certification does not exist for the holder yet (R. 223-3-1 III), and postal ones
-    are notified on paper.
-    """
+def record_of_holder(session: Session, holder_id: int) -> list[Decision]:
+    """Every decision of the holder's record, latest decided first: the online ones once
+    made available (before, they do not exist for him, R. 223-3-1 III), and the postal
+    ones from their deposit, whatever became of the letter."""
     return list(session.scalars(
         select(Decision)
-        .where(Decision.holder_id == holder_id, Decision.channel == Channel.ONLINE,
-               Decision.made_available_at.is_not(None))
-        .order_by(Decision.made_available_at.desc(), Decision.id.desc())))
+        .where(Decision.holder_id == holder_id,
+               (Decision.channel != Channel.ONLINE) | Decision.made_available_at.is_not(None))
+        .order_by(Decision.decided_on.desc(), Decision.id.desc())))

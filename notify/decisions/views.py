@@ -19,6 +19,7 @@ from notify.auth.web import requires, session_auth_method
 from notify.bootstrap import services
 from notify.decisions import holder as ops
 from notify.decisions.letters import render_letter
+from notify.decisions.record import render_record
 from notify.web import db_session, perform, read_only
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,20 @@ def _consult(reference: str, via: str):
     return perform(ops.consult, _holder(), reference, now=services().clock.now(), via=via,
                    policy=services().settings.notification_policy,
                    authentication=str(session_auth_method()))
+
+
+@bp.get("/compte/releve.pdf")
+@requires(Permission.HOLDER_SPACE)
+@read_only
+def record_pdf():
+    """The holder's record as a PDF. Read only: not a consultation of any decision."""
+    holder = _holder()
+    now = services().clock.now()
+    pdf = render_record(holder, ops.overview(db_session(), holder, now), now)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = 'attachment; filename="releve-points.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/decisions/<reference>")

@@ -27,6 +27,27 @@ def demo_load() -> None:
     click.echo(json.dumps(result, ensure_ascii=False, indent=2, default=_json_default))
 
 
+@demo.command("code")
+@click.argument("email")
+def demo_code(email: str) -> None:
+    """Affiche le code TOTP du moment d'un agent de démonstration."""
+    from sqlalchemy import select
+
+    from notify.auth import totp
+    from notify.auth.models import StaffMember
+    from notify.auth.staff import totp_secret_of
+
+    svc = services()
+    if svc.settings.mode != "demo":
+        raise click.ClickException("notify demo code ne fonctionne qu'avec NOTIFY_MODE=demo.")
+    with svc.db.unit_of_work() as uow:
+        member = uow.session.scalar(select(StaffMember).where(StaffMember.email == email))
+        if member is None or member.totp_secret is None:
+            raise click.ClickException(f"Aucun agent enrôlé n'a l'adresse {email}.")
+        secret = totp_secret_of(member, svc.settings.secret_key)
+    click.echo(totp.code_at_step(secret, totp.step_at(svc.clock.now())))
+
+
 def _json_default(value):
     if isinstance(value, date | datetime):
         return value.isoformat()

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 from notify.accounts import operations as ops
 from notify.accounts.models import Account, Holder
 from notify.accounts.register import HolderRow, import_holders, issue_activation_codes
+from notify.auth import staff as staff_ops
+from notify.auth import totp
 from notify.auth.api_clients import create_organisation
-from notify.auth.models import Organisation, OrganisationKind
+from notify.auth.models import Organisation, OrganisationKind, StaffMember
 from notify.decisions.operations import deposit
 from notify.demo.registrations import load_registrations
 from notify.settings import Settings
@@ -66,6 +68,11 @@ DEMO_DECISIONS = (
                 "Marseille (13)", "Franchissement d'une ligne continue", "C4"),
     _withdrawal("DEMO-2026-0005", "100000000006", 6, 0, "2026-11-09", "2026-10-01",
                 "Paris (75)", "Conduite sous l'empire d'un état alcoolique", "DELIT"),
+    # After a voluntary course: by simple letter (routing_stage_by_post), yet part of the
+    # holder's record on his account (balance, forecasts).
+    {"reference": "DEMO-2026-0006", "licence_number": "100000000002", "kind": "restoration",
+     "points": 3, "balance_after": 11, "decided_on": "2026-11-16", "probationary": False,
+     "restoration_basis": "stage"},
 )
 
 
@@ -94,7 +101,7 @@ def load_demo(session: Session, now: datetime, settings: Settings) -> dict:
             ops.verify_email(session, registration.verification_token, now, settings)
             account = registration.account
         else:
-            ops.change_password(session, account, password, now)
+            ops.change_password(session, account, password, now, settings)
         with_account.append({"licence_number": number, "email": account.email,
                              "password": password})
     codes = issue_activation_codes(session, now, timedelta(days=settings.activation_code_days))
@@ -110,7 +117,32 @@ def load_demo(session: Session, now: datetime, settings: Settings) -> dict:
         ],
         "decisions": [result.as_json() for result in results],
         "registrations": load_registrations(session, now, settings),
+        "staff": _demo_staff(session, now, settings),
     }
+
+
+DEMO_STAFF = (("juriste@demo.notify.test", "legal"), ("admin@demo.notify.test", "admin"))
+
+
+def _demo_staff(session: Session, now: datetime, settings: Settings) -> list[dict]:
+    """The demo's staff members, enrolled, with a new password and TOTP key at each load
+    (``notify demo code EMAIL`` prints the code of the moment)."""
+    members = []
+    for email, role in DEMO_STAFF:
+        member = session.scalar(select(StaffMember).where(StaffMember.email == email))
+        password = "agent-" + secrets.token_urlsafe(12)
+        if member is None:
+            member = staff_ops.create_member(session, email, role, now).member
+            secret = staff_ops.choose_password(session, member, password, settings.secret_key)
+            staff_ops.confirm_enrolment(session, member, totp.code_at_step(
+                secret, totp.step_at(now)), settings.secret_key, now)
+            # The enrolment used the code of this step: the first login may use the next.
+            member.totp_last_step = None
+        else:
+            secret = staff_ops.choose_password(session, member, password, settings.secret_key)
+        members.append({"email": email, "role": role, "password": password,
+                        "totp_key": secret})
+    return members
 
 
 def _demo_organisation(session: Session, now: datetime) -> Organisation:

@@ -36,6 +36,12 @@ def _banner(url: str, credentials: Path | None) -> str:
             for r in data["registration"]:
                 lines.append(f"    {r['licence_number']}  /  {r['birth_date']}  /  "
                              f"{r['activation_code']}")
+        if data.get("staff"):
+            lines.append("")
+            lines.append(f"  Agents ({url}/agents/connexion ; adresse / mot de passe ; le code "
+                         "du moment : NOTIFY_MODE=demo .venv/bin/notify demo code ADRESSE) :")
+            for m in data["staff"]:
+                lines.append(f"    {m['email']}  /  {m['password']}  ({m['role']})")
     lines.append("")
     lines.append("  Ctrl-C pour tout arrêter.")
     return "\n".join(lines)

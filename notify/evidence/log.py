@@ -20,20 +20,27 @@ from notify.evidence.models import Event, EventTag
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _check_types(value: Any) -> None:
+def _check_types(value: Any, checked: set[int] | None = None) -> None:
     """Refuse floats (their JCS form is subtle) and non-string keys; runs on every event,
-    so it compares types directly instead of calling isinstance on abstract classes."""
+    so it compares types directly instead of calling isinstance on abstract classes.
+
+    ``checked``: the ids of dicts already checked, for a bulk writer whose events share
+    a part of their data (the same object, alive and unchanged while it writes)."""
     kind = type(value)
     if kind is float:
         raise TypeError("floats are not allowed in evidence documents")
     if kind is dict:
+        if checked is not None:
+            if id(value) in checked:
+                return
+            checked.add(id(value))
         for key, item in value.items():
             if type(key) is not str:
                 raise TypeError("evidence document keys must be strings")
-            _check_types(item)
+            _check_types(item, checked)
     elif kind is list or kind is tuple:
         for item in value:
-            _check_types(item)
+            _check_types(item, checked)
 
 
 def canonical_json(document: Mapping[str, Any]) -> bytes:
@@ -54,22 +61,25 @@ def format_instant(at: datetime) -> str:
     """ISO 8601 in UTC with microseconds and a ``Z``: one spelling for every instant."""
     if at.tzinfo is None:
         raise ValueError("naive datetime in an evidence event")
-    at = at.astimezone(UTC)
+    if at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
     if at.year < 1000:  # strftime does not pad such years; keep its spelling for them
         return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    # the same characters as that strftime, in a third of its time
-    return at.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    # the same characters as that strftime, in a third of its time ("+00:00" cut off)
+    return at.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def event_row(*, subject: str, seq: int, prev_hash: str | None, tag: EventTag, actor: str,
-              at: datetime, data: Mapping[str, Any] | None) -> dict[str, Any]:
+              at: datetime, data: Mapping[str, Any] | None,
+              checked: set[int] | None = None) -> dict[str, Any]:
     """The column values of one event: its canonical document and that document's hash.
 
     The one definition of an event's form; ``record_event`` and the bulk writers (a
     deposit of thousands, the deemed-notification job) all build rows with it.
+    ``checked`` is ``_check_types``'s, for a bulk writer.
     """
     data = dict(data or {})
-    _check_types(data)  # the other fields are strings and an int by construction
+    _check_types(data, checked)  # the other fields are strings and an int by construction
     body = _ENCODER.encode({
         "subject": subject,
         "seq": seq,
@@ -124,6 +134,15 @@ class NewEvent:
     data: Mapping[str, Any]
 
 
+CHAIN_CONSTRAINT = "uq_events_subject"  # the unique (subject, seq)
+
+
+class ChainConflict(IntegrityError):
+    """Another transaction appended to one of the subjects first (PostgreSQL, bulk
+    append): nothing was forked, this transaction must roll back, and its work may be
+    done again on the new last events (``notify.db.committed(..., retry=...)``)."""
+
+
 SUBJECTS_PER_READ = 2000
 """Subjects whose last events one query reads (well under SQLite's bound parameters)."""
 
@@ -148,10 +167,11 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> None:
                 _last_events(session, subjects[start:start + SUBJECTS_PER_READ])):
             last[subject] = (seq, hash_)
     rows = []
+    checked: set[int] = set()  # the parts of data the events share are checked once
     for e in events:
         seq, prev_hash = last.get(e.subject, (0, None))
         row = event_row(subject=e.subject, seq=seq + 1, prev_hash=prev_hash, tag=e.tag,
-                        actor=e.actor, at=e.at, data=e.data)
+                        actor=e.actor, at=e.at, data=e.data, checked=checked)
         last[e.subject] = (seq + 1, row["hash"])
         rows.append(row)
     insert_event_rows(session, rows)
@@ -187,16 +207,39 @@ def insert_event_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> No
         session.execute(insert(Event.__table__), list(rows))
         return
     session.flush()  # what the ORM has pending goes first, as before any statement
-    columns = ("id", *EVENT_COLUMNS) if "id" in rows[0] else EVENT_COLUMNS
+    with_id = "id" in rows[0]
+    columns = ("id", *EVENT_COLUMNS) if with_id else EVENT_COLUMNS
     statement = f"COPY events ({', '.join(columns)}) FROM STDIN"
+    # COPY's text format written here rather than by psycopg's per-value adaptation
+    # (write_row): a third of the time; only the free-text columns may need escaping.
+    lines = []
+    for row in rows:
+        prev_hash = row["prev_hash"]
+        line = "\t".join((
+            _copy_text(row["subject"]), str(row["seq"]), _copy_text(row["tag"]),
+            _copy_text(row["actor"]), row["occurred_at"].isoformat(),
+            _copy_text(row["document"]), "\\N" if prev_hash is None else prev_hash,
+            row["hash"]))
+        lines.append(f"{row['id']}\t{line}\n" if with_id else line + "\n")
     raw = connection.connection.driver_connection
     try:
         with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(tuple(row[column] for column in columns))
+            copy.write("".join(lines))
     except psycopg.errors.IntegrityError as exc:
         # a concurrent append took a (subject, seq): the same error as an INSERT's
-        raise IntegrityError(statement, None, exc) from exc
+        kind = ChainConflict if exc.diag.constraint_name == CHAIN_CONSTRAINT else IntegrityError
+        raise kind(statement, None, exc) from exc
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    """A text value in COPY's text format (backslash, tab, newline, carriage return
+    escaped; a canonical document has none of the last three, rarely a backslash)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
 
 
 def append_first_events(

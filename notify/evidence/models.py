@@ -28,6 +28,9 @@ class EventTag(enum.StrEnum):
     MADE_AVAILABLE = "made_available"
     ALERT_SENT = "alert_sent"
     ALERT_FAILED = "alert_failed"
+    REMINDER_QUEUED = "reminder_queued"
+    REMINDER_SENT = "reminder_sent"
+    REMINDER_FAILED = "reminder_failed"
     FIRST_CONSULTATION = "first_consultation"
     CONSULTED = "consulted"
     DEEMED_NOTIFIED = "deemed_notified"
@@ -41,6 +44,8 @@ class EventTag(enum.StrEnum):
     STAFF_RECOVERY_CODE_USED = "staff_recovery_code_used"
     STAFF_LOGGED_OUT = "staff_logged_out"
     STAFF_DISABLED = "staff_disabled"
+    # Staff reads of a holder's or an owner's data (subject access:<member>:<YYYY-MM>)
+    STAFF_ACCESS = "staff_access"
     # Vehicle registration files (subject registration:<number>) and their providers
     REGISTRATION_FILED = "registration_filed"
     REGISTRATION_ASSIGNED = "registration_assigned"
@@ -99,6 +104,9 @@ class EvidenceBatch(Base):
         # The oldest uncertified batch, at every tick of the certification job.
         Index("ix_evidence_batches_uncertified", "seq", postgresql_where=text("token IS NULL"),
               sqlite_where=text("token IS NULL")),
+        # The latest heads snapshot, at every tick (``heads_due``): one batch an hour.
+        Index("ix_evidence_batches_heads", "seq", postgresql_where=text("heads_root IS NOT NULL"),
+              sqlite_where=text("heads_root IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -37,6 +37,9 @@ _TAGS = {
     "made_available": "Mise à disposition de la décision sur le compte personnel",
     "alert_sent": "Envoi du courriel d'alerte au titulaire",
     "alert_failed": "Échec de l'envoi du courriel d'alerte",
+    "reminder_queued": "Rappel au titulaire avant la fin du délai de quinze jours",
+    "reminder_sent": "Envoi du courriel de rappel au titulaire",
+    "reminder_failed": "Échec de l'envoi du courriel de rappel",
     "first_consultation": "Première consultation de la décision par le titulaire",
     "consulted": "Nouvelle consultation de la décision par le titulaire",
     "deemed_notified": "Notification réputée acquise, faute de consultation dans le délai "

@@ -129,11 +129,11 @@ def _after_last_withdrawal(chain, latest) -> list[Forecast]:
     delay = full_restoration_delay(classes)
     full_on = delay.add_to(last.decided_on)
     paragraph = "2e" if delay == restoration_delay(Basis.THREE_YEARS) else "1er"
-    target = ("le nombre maximal de points de votre permis probatoire" if latest.probationary
-              else f"{MAX_POINTS} points")
+    target = ("au nombre maximal de points de votre permis probatoire" if latest.probationary
+              else f"à {MAX_POINTS} points")
     forecasts = [Forecast(
         on=full_on, points=None, rule=f"art. L. 223-6, {paragraph} alinéa, du code de la route",
-        summary=f"Votre solde revient à {target}.", condition_until=full_on)]
+        summary=f"Votre solde revient {target}.", condition_until=full_on)]
     if last.points == 1:
         single_on = restoration_delay(Basis.SINGLE_POINT).add_to(last.decided_on)
         forecasts.append(Forecast(

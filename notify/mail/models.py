@@ -33,7 +33,9 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
-                      Index("ix_outbox_state_created_at", "state", "created_at"))
+                      Index("ix_outbox_state_created_at", "state", "created_at"),
+                      # the last message of a subject (the API's read of a decision)
+                      Index("ix_outbox_subject_ref_id", "subject_ref", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))

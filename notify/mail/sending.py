@@ -30,14 +30,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from jinja2 import TemplateError
-from sqlalchemy import delete, select
+from sqlalchemy import Boolean, String, Text, bindparam, case, delete, func, null, select, update
 from sqlalchemy.orm import Session
 
 from notify.clock import Clock
-from notify.db import Database
-from notify.evidence.log import NewEvent, append_events
+from notify.db import Database, UTCDateTime, committed
+from notify.evidence.log import ChainConflict, NewEvent, append_events
 from notify.evidence.models import EventTag
 from notify.mail.addresses import envelope_address
 from notify.mail.message import new_message_id, render
@@ -46,9 +47,11 @@ from notify.mail.smtp import MailTransport, PermanentMailError, TemporaryMailErr
 
 log = logging.getLogger(__name__)
 
-# Messages whose fate is legal evidence (R. 223-3-1 II: the alert of a deposit):
-# the SMTP server's acceptance, or the final failure, is an event of their subject.
-EVIDENCED_KINDS = {"decision_alert"}
+# Messages whose fate is legal evidence (R. 223-3-1 II: the alert of a deposit; the
+# reminder before the end of the delay): the SMTP server's acceptance, or the final
+# failure, is an event of their subject, with these tags.
+EVIDENCED_KINDS = {"decision_alert": (EventTag.ALERT_SENT, EventTag.ALERT_FAILED),
+                   "decision_reminder": (EventTag.REMINDER_SENT, EventTag.REMINDER_FAILED)}
 
 ADDRESS = re.compile(r"[^\s<>\"',;:]+@[^\s<>\"',;:]+")
 
@@ -94,25 +97,33 @@ class SendReport:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A claimed message, ready for SMTP (or already known to be unsendable)."""
+    """A claimed message, ready for SMTP (or already known to be unsendable), with what
+    recording its answer needs of its row (the row is leased: nobody else changes it)."""
 
     row_id: int
     recipient: str
     smtputf8: bool
     data: bytes
     problem: PermanentMailError | None = None
+    kind: str = ""
+    subject_ref: str | None = None
+    to_address: str = ""
+    message_id: str | None = None
+    attempts: int = 0
 
 
 def _compose(row: OutboxMessage, sender: str, at: datetime) -> Outgoing:
     recipient, smtputf8 = envelope_address(row.to_address)
+    known = {"kind": row.kind, "subject_ref": row.subject_ref, "to_address": row.to_address,
+             "message_id": row.message_id, "attempts": row.attempts}
     try:
         text, html = row.bodies()
         data = render(message_id=row.message_id, sender=sender, to=row.to_address,
                       subject=row.subject, text=text, html=html, at=at)
     except (TemplateError, UnicodeError, TypeError, ValueError) as exc:
         problem = PermanentMailError(f"message impossible à composer : {exc}")
-        return Outgoing(row.id, recipient, smtputf8, b"", problem)
-    return Outgoing(row.id, recipient, smtputf8, data)
+        return Outgoing(row.id, recipient, smtputf8, b"", problem, **known)
+    return Outgoing(row.id, recipient, smtputf8, data, **known)
 
 
 def claim_due(session: Session, now: datetime, *, sender: str, limit: int) -> list[Outgoing]:
@@ -132,62 +143,80 @@ def claim_due(session: Session, now: datetime, *, sender: str, limit: int) -> li
     return [_compose(row, sender, now) for row in rows]
 
 
-def _event(row: OutboxMessage, at: datetime, key: bytes) -> NewEvent | None:
+def _event(message: Outgoing, outcome: dict[str, Any], key: bytes) -> NewEvent | None:
     """The evidence event of a sent or finally failed message, if its kind has one."""
-    if row.kind not in EVIDENCED_KINDS or not row.subject_ref:
+    if message.kind not in EVIDENCED_KINDS or not message.subject_ref:
         return None
-    sent = row.state == MessageState.SENT
-    data = {"outbox_id": row.id, "attempts": row.attempts, "message_id": row.message_id,
-            "recipient_hmac": recipient_hmac(key, row.to_address)}
+    sent = outcome["state"] == MessageState.SENT
+    data = {"outbox_id": message.row_id, "attempts": outcome["attempts"],
+            "message_id": message.message_id,
+            "recipient_hmac": recipient_hmac(key, message.to_address)}
     if sent:
-        data.update(message_sha256=row.sent_sha256, smtp_response=row.smtp_response)
+        data.update(message_sha256=outcome["sent_sha256"],
+                    smtp_response=outcome["smtp_response"])
     else:
-        data.update(error=row.last_error)
-    return NewEvent(subject=row.subject_ref,
-                    tag=EventTag.ALERT_SENT if sent else EventTag.ALERT_FAILED,
-                    actor="system", at=at, data=data)
+        data.update(error=outcome["last_error"])
+    sent_tag, failed_tag = EVIDENCED_KINDS[message.kind]
+    return NewEvent(subject=message.subject_ref, tag=sent_tag if sent else failed_tag,
+                    actor="system", at=outcome["sent_at"] or outcome["now"], data=data)
 
 
-def _apply(row: OutboxMessage, message: Outgoing, answer: tuple[str, datetime] | Exception,
-           now: datetime, max_attempts: int) -> None:
-    row.attempts += 1
+def _outcome(message: Outgoing, answer: tuple[str, datetime] | Exception, now: datetime,
+             max_attempts: int) -> dict[str, Any]:
+    """The row's new values after this answer (the parameters of ``_RECORD``)."""
+    outcome: dict[str, Any] = {
+        "row_id": message.row_id, "attempts": message.attempts + 1, "now": now,
+        "retry_at": None, "sent_at": None, "smtp_response": None, "sent_sha256": None}
     if isinstance(answer, Exception):
         # Servers often quote the recipient in their refusal: the address stays out of
         # the row's error, the logs and the evidence (the row already says to whom).
-        row.last_error = ADDRESS.sub("<adresse>", str(answer))[:2000]
-        if isinstance(answer, PermanentMailError) or row.attempts >= max_attempts:
-            row.state = MessageState.FAILED
+        outcome["last_error"] = error = ADDRESS.sub("<adresse>", str(answer))[:2000]
+        if isinstance(answer, PermanentMailError) or outcome["attempts"] >= max_attempts:
+            outcome["state"] = MessageState.FAILED
             log.error("outbox message %s failed for good after %s attempt(s): %s",
-                      row.id, row.attempts, row.last_error)
+                      message.row_id, outcome["attempts"], error)
         else:
-            row.next_attempt_at = now + retry_delay(row.attempts)
-            log.warning("outbox message %s will be retried at %s: %s",
-                        row.id, row.next_attempt_at.isoformat(), row.last_error)
+            outcome["state"] = MessageState.PENDING
+            outcome["retry_at"] = now + retry_delay(outcome["attempts"])
+            log.warning("outbox message %s will be retried at %s: %s", message.row_id,
+                        outcome["retry_at"].isoformat(), error)
     else:
-        row.smtp_response, row.sent_at = answer
-        row.state = MessageState.SENT
-        row.last_error = None
-        row.arguments = None  # the link it carried must not outlive the sending
-        row.sent_sha256 = hashlib.sha256(message.data).hexdigest()
+        outcome.update(state=MessageState.SENT, last_error=None,
+                       sent_sha256=hashlib.sha256(message.data).hexdigest())
+        outcome["smtp_response"], outcome["sent_at"] = answer
+    outcome["wipe"] = outcome["state"] == MessageState.SENT
+    return outcome
+
+
+_TABLE = OutboxMessage.__table__
+# One prepared UPDATE for the whole chunk of answers (the driver's executemany: one
+# round trip, pipelined on PostgreSQL). A sent message's arguments are wiped (the link
+# it carried must not outlive the sending); what an answer does not say stays as it was.
+_RECORD = update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(
+    attempts=bindparam("attempts"), state=bindparam("state"),
+    last_error=bindparam("last_error"),
+    next_attempt_at=func.coalesce(bindparam("retry_at", type_=UTCDateTime),
+                                  _TABLE.c.next_attempt_at),
+    sent_at=func.coalesce(bindparam("sent_at", type_=UTCDateTime), _TABLE.c.sent_at),
+    smtp_response=func.coalesce(bindparam("smtp_response", type_=Text),
+                                _TABLE.c.smtp_response),
+    sent_sha256=func.coalesce(bindparam("sent_sha256", type_=String), _TABLE.c.sent_sha256),
+    arguments=case((bindparam("wipe", type_=Boolean), null()), else_=_TABLE.c.arguments))
 
 
 def record_outcomes(session: Session,
                     answers: list[tuple[Outgoing, tuple[str, datetime] | Exception]], *,
                     now: datetime, max_attempts: int, key: bytes) -> list[MessageState]:
     """Write what became of each message: sent (its arguments wiped), retried or failed,
-    with the evidence events of the alerts (flushes)."""
-    ids = [message.row_id for message, _ in answers]
-    rows = {row.id: row for row in session.scalars(
-        select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
-    events = []
-    for message, answer in answers:
-        row = rows[message.row_id]
-        _apply(row, message, answer, now, max_attempts)
-        if row.state != MessageState.PENDING:
-            events.append(_event(row, row.sent_at or now, key))
-    session.flush()
-    append_events(session, [event for event in events if event is not None])
-    return [MessageState(rows[message.row_id].state) for message, _ in answers]
+    with the evidence events of the alerts (flushes). Set-based: one UPDATE for the
+    chunk, the events appended together (``append_events``)."""
+    outcomes = [_outcome(message, answer, now, max_attempts) for message, answer in answers]
+    session.execute(_RECORD, outcomes)
+    append_events(session, [event for (message, _), outcome in zip(answers, outcomes,
+                                                                   strict=True)
+                            if outcome["state"] != MessageState.PENDING
+                            and (event := _event(message, outcome, key)) is not None])
+    return [outcome["state"] for outcome in outcomes]
 
 
 Answer = tuple[str, datetime] | Exception
@@ -240,10 +269,12 @@ def send_due(
         uow.commit()
 
     def record(batch: list[tuple[Outgoing, Answer]]) -> None:
-        with db.unit_of_work() as uow:
-            states = record_outcomes(uow.session, batch, now=clock.now(),
-                                     max_attempts=max_attempts, key=key)
-            uow.commit()
+        # An alert's event meeting another writer's on the decision's chain (the deemed
+        # notification job, a consultation) is recorded again after it: the message is
+        # sent, its record must not be lost (it would go out again after the lease).
+        states = committed(db, lambda session: record_outcomes(
+            session, batch, now=clock.now(), max_attempts=max_attempts, key=key),
+            retry=(ChainConflict,), tries=5)
         for state in states:
             report.count(state)
 

@@ -11,20 +11,26 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
 
 @cache
 def _environment() -> Environment:
+    # Compiled once per process: no check of the files' dates at each message.
     return Environment(loader=FileSystemLoader(TEMPLATES),
                        autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
-                       keep_trailing_newline=True)
+                       keep_trailing_newline=True, auto_reload=False)
+
+
+@cache
+def _templates(template: str) -> tuple[Template, Template]:
+    env = _environment()
+    return env.get_template(f"mail/{template}.txt"), env.get_template(f"mail/{template}.html")
 
 
 def render_bodies(template: str, arguments: dict[str, Any]) -> tuple[str, str]:
     """The text and HTML bodies of ``template`` with ``arguments``."""
-    env = _environment()
-    return (env.get_template(f"mail/{template}.txt").render(**arguments),
-            env.get_template(f"mail/{template}.html").render(**arguments))
+    text, html = _templates(template)
+    return text.render(**arguments), html.render(**arguments)

@@ -35,6 +35,39 @@ def datetime_fr(value: datetime | None, territory: str = "metropole") -> str:
     return f"{date_fr(local.date())} à {local:%H:%M:%S}"
 
 
+ZONE_NAMES = {
+    "metropole": "heure de Paris",
+    "alsace-moselle": "heure de Paris",
+    "guadeloupe": "heure de la Guadeloupe",
+    "martinique": "heure de la Martinique",
+    "guyane": "heure de la Guyane",
+    "reunion": "heure de La Réunion",
+    "mayotte": "heure de Mayotte",
+    "saint-pierre-et-miquelon": "heure de Saint-Pierre-et-Miquelon",
+    "saint-barthelemy": "heure de Saint-Barthélemy",
+    "saint-martin": "heure de Saint-Martin",
+}
+"""The legal time of each territory, named as the holder says it."""
+
+
+def zone_name(territory: str) -> str:
+    """« heure de La Réunion »."""
+    return ZONE_NAMES[get_territory(territory).code]
+
+
+def datetime_zone_fr(value: datetime | None, territory: str = "metropole") -> str:
+    """« 3 décembre 2026 à 14:02:11 (heure de La Réunion) »: a time shown to a holder
+    says in which zone it is read."""
+    if value is None:
+        return ""
+    return f"{datetime_fr(value, territory)} ({zone_name(territory)})"
+
+
+def day_end_zone_fr(day: date, territory: str = "metropole") -> str:
+    """« 5 décembre 2026 à 24:00 (heure de Paris) »: the end of a delay's last day."""
+    return f"{date_fr(day)} à 24:00 ({zone_name(territory)})"
+
+
 def period_fr(value: Period) -> str:
     """« 1 mois », « 2 ans et 3 jours »."""
     parts = []
@@ -64,5 +97,7 @@ def duration_fr(seconds: int | None) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(date_fr)
     app.add_template_filter(datetime_fr)
+    app.add_template_filter(datetime_zone_fr)
+    app.add_template_filter(zone_name)
     app.add_template_filter(period_fr)
     app.add_template_filter(duration_fr)

@@ -44,6 +44,7 @@ PASSWORD = "correct horse battery staple"
 SITE_NAME = "Mes décisions de points"
 
 DSFR_AVAILABLE = (DSFR_DIST / "dsfr.min.css").exists()
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def _unavailable(reason: str):
@@ -236,6 +237,20 @@ class Visitor:
                      m.get_body(("plain",)).get_content()]
         text = message.get_body(("plain",)).get_content()
         return re.search(rf"{re.escape(self.site.url)}{path}/\S+", text).group(0)
+
+
+def accessibility_violations(page) -> list[str]:
+    """What axe-core (``make assets`` installs it) finds wrong on the page as shown, one
+    line per rule broken: its id, impact, help and the first elements at fault. Evaluated
+    through the DevTools protocol, so the page's content security policy, which refuses
+    inline scripts, does not stop it."""
+    if not AXE.exists():
+        _unavailable(f"{AXE} is missing: make assets")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {v['help']} — "
+            f"{[node['target'] for node in v['nodes']][:3]}" for v in result["violations"]]
 
 
 @pytest.fixture

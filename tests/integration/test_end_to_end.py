@@ -111,7 +111,7 @@ def test_deposit_alert_consultation_deemed_notification_bundles(
     run_all_jobs(app)
     page = text_of(browser.get("/decisions/SNPC-2026-000123"))
     assert ("Notifiée le 22 novembre 2026 (première consultation, horodatée le "
-            "22 novembre 2026 à 10:30:05)") in page
+            "22 novembre 2026 à 10:30:05 (heure de Paris))") in page
     status = client.get(f"{API}/SNPC-2026-000123", headers=bearer).get_json()
     assert status["state"] == "notified"
     assert status["first_consulted_at"] == opened_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -16,7 +16,7 @@ from sqlalchemy import event, text
 
 from notify.decisions.notification import record_deemed_notifications
 from notify.decisions.retention import purge_expired
-from notify.evidence.batches import certify_oldest, close_batch
+from notify.evidence.batches import certify_oldest, close_batch, heads_due
 from notify.settings import RETENTION_PERIOD_DEFAULT
 
 SEED = """
@@ -24,6 +24,8 @@ INSERT INTO evidence_batches (seq, prev_root, root, size, closed_at, token, gen_
                               attempts, next_attempt_at)
 SELECT b, repeat('0', 64), repeat('1', 64), 2, :now, '\\x00'::bytea, :now, 1, :now
 FROM generate_series(1, 5000) AS b;
+
+UPDATE evidence_batches SET heads_root = repeat('3', 64), heads_size = 1 WHERE seq = 4000;
 
 INSERT INTO events (subject, seq, tag, actor, occurred_at, document, prev_hash, hash,
                     batch_id, leaf_index)
@@ -117,3 +119,8 @@ def test_purge_candidates_use_their_partial_index(planned, clock):
     plans = planned(lambda s: purge_expired(s, now=clock.now() + timedelta(days=1),
                                             retention=RETENTION_PERIOD_DEFAULT))
     assert _uses(plans, "ix_decisions_purge_candidates"), plans
+
+
+def test_the_last_heads_snapshot_uses_its_partial_index(planned, clock):
+    plans = planned(lambda s: heads_due(s, clock.now(), timedelta(0)))
+    assert _uses(plans, "ix_evidence_batches_heads"), plans

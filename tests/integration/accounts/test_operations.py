@@ -187,11 +187,12 @@ def test_throttling_per_address_covers_unknown_accounts(session, clock, open_acc
     assert session.query(LoginFailure).filter_by(address="10.9.9.9").count() == LIMITS.per_address
 
 
-def test_password_change_ends_other_sessions(session, clock, open_account):
+def test_password_change_ends_other_sessions(session, ctx, clock, open_account):
     account = open_account()
     generation = account.session_generation
     assert ops.account_for_login(session, account.id, generation) is account
-    ops.change_password(session, account, "another long passphrase", clock.now())
+    ops.change_password(session, account, "another long passphrase", clock.now(),
+                        ctx.settings)
     assert ops.account_for_login(session, account.id, generation) is None
     assert ops.authenticate(session, account.email, "another long passphrase", "10.0.0.1",
                             clock.now(), LIMITS) is account
@@ -228,7 +229,7 @@ def test_closure_takes_effect_after_the_delay_and_can_be_withdrawn_before(
     assert effective == datetime(2026, 2, 15, 13, 32, tzinfo=UTC)
     assert account.is_open_at(effective - timedelta(microseconds=1))
     assert not account.is_open_at(effective)
-    ops.withdraw_closure(session, account, clock.now())
+    ops.withdraw_closure(session, account, clock.now(), ctx.settings)
     assert account.closure_effective_at is None
     assert tags(session, account)[-2:] == ["closure_requested", "closure_withdrawn"]
 
@@ -246,15 +247,16 @@ def test_closure_job_closes_at_the_legal_instant_once(session, ctx, clock, open_
     account = open_account()
     effective = ops.request_closure(session, account, confirmed=True, now=clock.now(),
                                     settings=ctx.settings)
-    assert ops.make_closures_effective(session, effective - timedelta(seconds=1)) == 0
+    base_url = ctx.settings.base_url
+    assert ops.make_closures_effective(session, effective - timedelta(seconds=1), base_url) == 0
     clock.set(effective + timedelta(days=3))
-    assert ops.make_closures_effective(session, clock.now()) == 1
-    assert ops.make_closures_effective(session, clock.now()) == 0
+    assert ops.make_closures_effective(session, clock.now(), base_url) == 1
+    assert ops.make_closures_effective(session, clock.now(), base_url) == 0
     assert account.state == AccountState.CLOSED
     last = events_of(session, account.subject)[-1]
     assert (last.tag, last.occurred_at, last.actor) == ("closure_effective", effective, "system")
     with pytest.raises(InvalidInput):
-        ops.withdraw_closure(session, account, clock.now())
+        ops.withdraw_closure(session, account, clock.now(), ctx.settings)
 
 
 def test_reset_password_link_changes_password_once(session, ctx, clock, open_account):
@@ -262,11 +264,12 @@ def test_reset_password_link_changes_password_once(session, ctx, clock, open_acc
     ops.request_password_reset(session, "titulaire@example.fr", clock.now(), ctx.settings)
     mail = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "reset_password"))
     token = mail.bodies()[0].split("/mot-de-passe/nouveau/")[1].split()[0]
-    ops.reset_password(session, token, "a brand new passphrase", clock.now())
+    ops.reset_password(session, token, "a brand new passphrase", clock.now(), ctx.settings)
     assert ops.authenticate(session, account.email, "a brand new passphrase", "10.0.0.1",
                             clock.now(), LIMITS) is account
     with pytest.raises(InvalidInput):
-        ops.reset_password(session, token, "yet another passphrase", clock.now())
+        ops.reset_password(session, token, "yet another passphrase", clock.now(),
+                           ctx.settings)
 
 
 def test_reset_for_unknown_address_sends_nothing(session, ctx, clock):

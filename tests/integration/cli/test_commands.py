@@ -2,6 +2,7 @@
 
 import csv
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 HEADER = "licence_number,surname,given_names,birth_date,territory,postal_address\n"
@@ -48,6 +49,24 @@ def test_demo_load_prints_working_credentials(notify):
     assert {d["outcome"] for d in again["decisions"]} == {"duplicate"}
     assert again["holders"][0]["email"] == data["holders"][0]["email"]
     assert again["holders"][0]["password"] != data["holders"][0]["password"]
+
+
+def test_demo_staff_sign_in_with_the_printed_password_and_the_code_of_the_moment(
+        notify, tmp_path):
+    from notify.auth import totp
+
+    data = json.loads(notify("demo", "load").stdout)
+    assert [(m["email"], m["role"]) for m in data["staff"]] == [
+        ("juriste@demo.notify.test", "legal"), ("admin@demo.notify.test", "admin")]
+    member = data["staff"][0]
+    code = notify("demo", "code", member["email"]).stdout.strip()
+    assert code in {totp.code_at_step(member["totp_key"], totp.step_at(datetime.now(UTC)) + d)
+                    for d in (-1, 0, 1)}
+    assert "Aucun agent enrôlé" in notify("demo", "code", "x@demo.notify.test",
+                                          expect=1).stderr
+    again = json.loads(notify("demo", "load").stdout)["staff"][0]
+    assert again["password"] != member["password"]
+    assert again["totp_key"] != member["totp_key"]
 
 
 def test_jobs_run_once_with_now_only_outside_production(notify, tmp_path):

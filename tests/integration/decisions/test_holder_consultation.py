@@ -184,7 +184,8 @@ def test_notification_lines(app, session, clock, open_account):
     listed = {d.reference: d for d in ops.holder_decisions(session, account.holder)}
     assert listed["D-1"].notification_line == (
         "Mise à disposition le 20 novembre 2026 ; à défaut de consultation, elle sera "
-        "réputée notifiée le 5 décembre 2026 (fin du délai de quinze jours)")
+        "réputée notifiée le 5 décembre 2026 (fin du délai de quinze jours : à ouvrir avant "
+        "le 5 décembre 2026 à 24:00 (heure de Paris))")
     clock.set(datetime(2026, 12, 3, 13, 2, 11, tzinfo=UTC))
     shown = ops.consult(session, account.holder, "D-1", now=clock.now(), via="page")
     session.commit()
@@ -194,7 +195,7 @@ def test_notification_lines(app, session, clock, open_account):
     run(app, "certify_evidence")
     shown = ops.consult(session, account.holder, "D-1", now=clock.now(), via="page")
     assert shown.notification_line == ("Notifiée le 3 décembre 2026 (première consultation, "
-                                       "horodatée le 3 décembre 2026 à 14:02:15)")
+                                       "horodatée le 3 décembre 2026 à 14:02:15 (heure de Paris))")
     assert shown.appeal_line.startswith("Vous pouvez former un recours contentieux jusqu'au "
                                         "4 février 2027 inclus")
     clock.set(DELAY_ENDS + timedelta(hours=1))
@@ -210,7 +211,7 @@ def test_notification_lines(app, session, clock, open_account):
 def test_overview_balance_is_from_the_latest_visible_decision(app, session, clock,
                                                               open_account):
     account = open_account()
-    assert ops.overview(session, account.holder).balance is None
+    assert ops.overview(session, account.holder, clock.now()).balance is None
     available(app, session, clock, account,
               withdrawal("D-1", account.holder.licence_number, decided_on="2026-11-10"),
               restoration("D-2", account.holder.licence_number, points=2,
@@ -220,7 +221,7 @@ def test_overview_balance_is_from_the_latest_visible_decision(app, session, cloc
                                              points=3, balance_after=9)],
                         depositor="t", organisation_id=depositor_id(session),
                         now=clock.now())
-    seen = ops.overview(session, account.holder)
+    seen = ops.overview(session, account.holder, clock.now())
     assert (seen.balance, seen.balance_decided_on) == (12, date(2026, 11, 18))
     assert sorted(d.reference for d in seen.decisions) == ["D-1", "D-2"]
 

@@ -9,7 +9,6 @@ import json
 import zipfile
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from notify.auth.api_clients import token_digest
@@ -19,11 +18,6 @@ from notify.decisions.models import Decision, PostalBatch
 from notify.evidence.log import events_of
 from tests.conftest import depositor_id
 from tests.deposits import restoration, withdrawal
-
-
-@pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
 
 
 def test_api_token_create_list_revoke(runner, session):

@@ -9,54 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from notify.auth import api_clients, totp
+from notify.auth import api_clients
 from notify.auth import staff as staff_ops
 from notify.auth.models import StaffMember
 from notify.auth.permissions import PrincipalKind
 from notify.evidence.log import events_of
-from tests.conftest import PASSWORD, depositor_id
+from tests.conftest import PASSWORD, STAFF_PASSWORD, current_code, depositor_id, staff_login
 from tests.deposits import withdrawal
-
-STAFF_PASSWORD = "un mot de passe d'agent solide"
-
-
-@pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
-
-
-@pytest.fixture
-def app_secret(app):
-    return app.extensions["notify"].settings.secret_key
-
-
-@pytest.fixture
-def enrolled_staff(app, session, clock, app_secret):
-    """A staff member enrolled through the real operations; returns (email, TOTP key)."""
-
-    def make(email="juriste@example.fr", role="legal"):
-        with app.app_context():
-            enrolment = staff_ops.create_member(session, email, role, clock.now())
-            secret = staff_ops.choose_password(session, enrolment.member, STAFF_PASSWORD,
-                                               app_secret)
-            code = totp.code_at_step(secret, totp.step_at(clock.now()))
-            codes = staff_ops.confirm_enrolment(session, enrolment.member, code, app_secret,
-                                                clock.now())
-        session.commit()
-        clock.advance(timedelta(seconds=30))  # the enrolment code's step is used
-        return email, secret, codes
-
-    return make
-
-
-def staff_login(browser, email, code, password=STAFF_PASSWORD):
-    return browser.submit("/agents/connexion", {"email": email, "password": password,
-                                                "code": code})
-
-
-def current_code(secret, clock):
-    return totp.code_at_step(secret, totp.step_at(clock.now()))
-
 
 # --- enrolment by the command line, then the first visit ---------------------------
 

@@ -116,7 +116,7 @@ def test_decision_page_shows_the_letter_and_notifies(app, browser, open_account,
     run(app, "certify_evidence")
     page = text_of(browser.get("/decisions/D-1"))
     assert ("Notifiée le 3 décembre 2026 (première consultation, horodatée le "
-            "3 décembre 2026 à 14:02:13)") in page
+            "3 décembre 2026 à 14:02:13 (heure de Paris))") in page
     assert "Nouvelle" not in text_of(browser.get("/decisions"))
 
 

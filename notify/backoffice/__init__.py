@@ -1,0 +1,14 @@
+"""The back office shared by the staff's features: the access audit ("motif d'accès",
+``record_access``) and its pages."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from notify.backoffice.access import ReasonNeeded
+    from notify.backoffice.views import ask_reason, bp
+
+    app.register_blueprint(bp)
+    app.register_error_handler(ReasonNeeded, ask_reason)
