@@ -13,15 +13,21 @@ once do not drop each other's):
 * API: ``POST /api/v1/decisions`` of N decisions through the Flask test client (JSON
   parsing, validation, routing, letter rendering and hashing, evidence, storage, the
   commit, the JSON answer);
-* API without the letter: the same operation with the PDF rendering replaced by a
-  constant hash, to show what the rest of the path costs.
+* first, the CPU time of one letter: version 1 in full, version 2 in full and through
+  its prepared layout;
+* the deposit operation (no HTTP) without the letter (a constant hash instead), with
+  the letter through its prepared layout (what the API does) and with the letter
+  rendered in full (``render_letter_in_full``): what the letter costs, and what the
+  prepared layout saves, in the same run.
 
-Usage: ``.venv/bin/python bench/bench_deposit.py [--n 10000] [--no-postgres]``.
+Usage: ``.venv/bin/python bench/bench_deposit.py [--n 10000] [--repeat 3] [--no-postgres]``
+(``--repeat``: the best of several runs of each measure, for a shared machine).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import tempfile
@@ -39,12 +45,23 @@ from notify.accounts.models import Account, Holder  # noqa: E402
 from notify.auth import api_clients  # noqa: E402
 from notify.clock import FixedClock  # noqa: E402
 from notify.decisions import operations as ops  # noqa: E402
+from notify.decisions.letters import (  # noqa: E402
+    LETTER_V1,
+    LETTER_V2,
+    LetterFacts,
+    letter_sha256,
+    render_letter,
+    render_letter_in_full,
+)
 from tests.deposits import restoration, withdrawal  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 POSTGRES = os.environ.get("NOTIFY_BENCH_POSTGRES",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 THROWAWAY = f"notify_bench_{os.getpid()}"
+SETS = 4
+"""Sets of N holders: the API, and the operation without letter, with the prepared
+letter, with the letter rendered in full."""
 
 
 def seed(db: database.Database, n: int) -> list[str]:
@@ -92,7 +109,8 @@ def stored_rows(db: database.Database, prefix: str) -> dict[str, tuple[list[str]
     return stored
 
 
-def raw_insert(url: str, stored: dict[str, tuple[list[str], list[tuple]]]) -> float:
+def raw_insert(url: str, stored: dict[str, tuple[list[str], list[tuple]]],
+               keep: bool = True) -> float:
     """The honest baseline: the plain driver (sqlite3 or psycopg, no SQLAlchemy) inserts
     the very rows the API stored, with their ids, in one transaction: one executemany
     per table, as the API's one request is one transaction. Into a database of the same
@@ -123,6 +141,14 @@ def raw_insert(url: str, stored: dict[str, tuple[list[str], list[tuple]]]) -> fl
                            f"VALUES ({', '.join([mark] * len(columns))})", rows)
     connection.commit() if not begin else cursor.execute("COMMIT")
     elapsed = time.perf_counter() - start
+    if not keep:  # for the next repetition, which inserts the same rows again
+        if begin:
+            cursor.execute(begin)
+        for table in ("decisions", "events"):
+            columns, rows = stored[table]
+            cursor.executemany(f"DELETE FROM {table} WHERE id = {mark}",
+                               [(row[columns.index("id")],) for row in rows])
+        connection.commit()
     connection.close()
     return elapsed
 
@@ -140,27 +166,31 @@ def api_deposit(app, secret: str, items: list[dict]) -> float:
     return elapsed
 
 
-def api_without_letters(app, items: list[dict], organisation_id: int) -> float:
+def operation(app, items: list[dict], organisation_id: int, letter_hash) -> float:
+    """The deposit operation and its commit, without HTTP, with ``letter_hash``."""
     db = app.extensions["notify"].db
     start = time.perf_counter()
     with app.app_context(), db.unit_of_work() as uow:
         ops.deposit(uow.session, items, depositor="bench", organisation_id=organisation_id,
-                    now=NOW,
-                    letter_hash=lambda facts: "0" * 64)
+                    now=NOW, letter_hash=letter_hash)
         uow.commit()
     return time.perf_counter() - start
 
 
+def letter_in_full(facts) -> str:
+    return hashlib.sha256(render_letter_in_full(facts)).hexdigest()
+
+
 def build(url: str, n: int):
-    """A database of the schema, 2 × ``n`` holders and the depositing organisation."""
+    """A database of the schema, ``SETS`` × ``n`` holders and the depositing organisation."""
     database.upgrade(url)
     app = create_app({"mode": "test", "instance_path": Path(tempfile.mkdtemp()),
                       "database_url": url, "clock": FixedClock(NOW),
                       "base_url": "https://bench.invalid"})
-    # Two sets of holders, so that each measurement starts from holders without
+    # One set of holders per measurement, so that each starts from holders without
     # decisions (the balance checks would otherwise chain on the previous run's).
     db = app.extensions["notify"].db
-    licences = seed(db, 2 * n)
+    licences = seed(db, SETS * n)
     with db.unit_of_work() as uow:
         api_clients.create_organisation(uow.session, "bench", "Banc d'essai",
                                         "points_register", NOW)
@@ -168,28 +198,75 @@ def build(url: str, n: int):
     return app, licences
 
 
-def run(label: str, url: str, copy_url: str, n: int) -> None:
-    app, licences = build(url, n)
+def run(label: str, url: str, copy_url: str, n: int, repeat: int) -> None:
+    app, licences = build(url, n * repeat)
     db = app.extensions["notify"].db
     with db.unit_of_work() as uow:
         client, secret = api_clients.create_client(uow.session, "bench-api", "bench",
                                                    ["decisions:deposit"], NOW)
         organisation_id = client.organisation_id
         uow.commit()
-    api = api_deposit(app, secret, items_for("API", licences[:n]))
-    bare = api_without_letters(app, items_for("BARE", licences[n:]), organisation_id)
-    stored = stored_rows(db, "API")
+    sets = iter(licences[k * n:(k + 1) * n] for k in range(SETS * repeat))
+    times: dict[str, list[float]] = {}
+    for r in range(repeat):
+        times.setdefault("api", []).append(
+            api_deposit(app, secret, items_for(f"API{r}", next(sets))))
+        for name, letter_hash in (("bare", lambda facts: "0" * 64),
+                                  ("prepared", letter_sha256), ("full", letter_in_full)):
+            times.setdefault(name, []).append(operation(
+                app, items_for(f"{name.upper()}{r}", next(sets)), organisation_id,
+                letter_hash))
+    stored = stored_rows(db, "API0")
     db.engine.dispose()
-    copy_app, _ = build(copy_url, n)  # the same schema, holders and organisation
+    copy_app, _ = build(copy_url, n * repeat)  # the same schema, holders and organisation
     copy_app.extensions["notify"].db.engine.dispose()
-    raw = raw_insert(copy_url, stored)
-    print(f"{label}: {n} decisions")
+    times["raw"] = [raw_insert(copy_url, stored, keep=r == repeat - 1)
+                    for r in range(repeat)]
+    best = {name: min(values) for name, values in times.items()}
+    raw = best["raw"]
+    print(f"{label}: {n} decisions, best of {repeat}")
     print(f"  baseline: plain driver executemany of the rows the API stored: "
           f"{n / raw:10.0f} /s  ({raw:.2f} s)")
-    print(f"  API path (full, with PDF letter): {n / api:10.0f} /s  ({api:.2f} s)"
-          f"  ratio {raw / api:.3f}")
-    print(f"  API path without the PDF letter : {n / bare:10.0f} /s  ({bare:.2f} s)"
-          f"  ratio {raw / bare:.3f}")
+    for name, title in (("api", "API path (full, with PDF letter)"),
+                        ("bare", "operation, no letter (constant) "),
+                        ("prepared", "operation, letter prepared      "),
+                        ("full", "operation, letter in full       ")):
+        print(f"  {title}: {n / best[name]:10.0f} /s  ({best[name]:.2f} s)"
+              f"  ratio {raw / best[name]:.3f}")
+
+
+def letter_facts(i: int, version: str) -> LetterFacts:
+    """A letter like the bench's items (withdrawals and restorations), ``i`` its holder."""
+    addressee = (dict(holder_name=f"Alex BENCH{i}", postal_address=f"{i} rue du Banc, 75001 "
+                      "Paris", territory="metropole") if version != LETTER_V1 else {})
+    common = dict(reference=f"L-{i}", licence_number=f"B{i:011d}", decided_on=date(2026, 11, 20),
+                  probationary=False, version=version, **addressee)
+    if i % 3:
+        return LetterFacts(kind="withdrawal", points=2, balance_after=10, channel="online",
+                           offence_date=date(2026, 10, 2), offence_place="Lyon (69)",
+                           offence_description="Excès de vitesse inférieur à 20 km/h",
+                           offence_class="C3", **common)
+    return LetterFacts(kind="restoration", points=1, balance_after=11, channel="postal_simple",
+                       restoration_basis="L223-6-3", **common)
+
+
+def letter_cpu(count: int = 5000, repeat: int = 3) -> None:
+    """CPU time per letter (``time.process_time``: steadier than the wall clock on a
+    shared machine), best of ``repeat``, after a warm-up."""
+    print(f"Letters: CPU per letter, {count} letters, best of {repeat}")
+    for title, version, render in (("version 1, in full", LETTER_V1, render_letter),
+                                   ("version 2, in full", LETTER_V2, render_letter_in_full),
+                                   ("version 2, prepared", LETTER_V2, render_letter)):
+        best = float("inf")
+        for r in range(repeat):
+            letters = [letter_facts(r * count + i, version) for i in range(count)]
+            for facts in letters[:100]:
+                render(facts)
+            start = time.process_time()
+            for facts in letters:
+                render(facts)
+            best = min(best, time.process_time() - start)
+        print(f"  {title:20s}: {best / count * 1e6:7.1f} µs")
 
 
 def postgres_url(name: str) -> str | None:
@@ -204,17 +281,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each measure this many times and keep the best "
+                             "(on a shared, noisy machine)")
     args = parser.parse_args()
     import logging
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    letter_cpu()
     with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{tmp}/bench.db", f"sqlite:///{tmp}/copy.db", args.n)
+        run("SQLite", f"sqlite:///{tmp}/bench.db", f"sqlite:///{tmp}/copy.db", args.n,
+            args.repeat)
     if not args.no_postgres:
         url = postgres_url(THROWAWAY)
         if url:
             try:
-                run("PostgreSQL", url, postgres_url(f"{THROWAWAY}_copy"), args.n)
+                run("PostgreSQL", url, postgres_url(f"{THROWAWAY}_copy"), args.n,
+                    args.repeat)
             finally:
                 database.drop_postgres_database(POSTGRES, THROWAWAY)
                 database.drop_postgres_database(POSTGRES, f"{THROWAWAY}_copy")

@@ -17,9 +17,23 @@ non-breaking hyphen, arrows…) are transliterated by ``pdf_text``; anything sti
 unknown is decomposed (accents dropped) or, last resort, replaced by « ? ». No font
 file is shipped.
 
-The letter is rendered at every deposit (its hash is part of the ``deposited`` event):
-``notify.decisions.pdf`` writes it in a few tens of microseconds, and caches the
-wrapping of the paragraphs that every letter shares.
+Versions. ``lettre-decision/1`` (``LETTER_V1``) is the first layout: a one-column text
+without the addressee; every letter deposited before version 2 was rendered with it,
+and still reproduces byte for byte (``tests/fixtures/letters_v1.json``: hashes computed
+before version 2 existed). ``lettre-decision/2`` (``LETTER_V2``, used for new deposits)
+adds the authority's and the addressee's blocks (name and postal address as the register
+had them at the deposit, kept on the decision), one reviewed text per letter model
+(``notify.decisions.letter_texts``) and the appeal terms of the holder's own residence
+(``notify.legal.courts``). A decision records its letter's version
+(``decisions.letter_version``); ``render_letter`` renders the version it is given.
+
+Prepared layout. The letter is rendered at every deposit (its hash is part of the
+``deposited`` event). For version 2, the fixed paragraphs of each letter model (most of
+the letter) are laid out once per position and font state and kept as the page's
+operators (``_Prepared``); each letter only wraps its fields and places them between.
+``render_letter_in_full`` lays out every paragraph each time; both give the same bytes
+(``tests/integration/decisions/test_letters.py``), because the prepared runs are
+produced by the very flow the full render uses.
 """
 
 from __future__ import annotations
@@ -30,15 +44,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 
-from notify.decisions.pdf import BOLD, REGULAR, TextDocument, wrap
+from notify.decisions import letter_texts
+from notify.decisions.letter_texts import Part
+from notify.decisions.pdf import BOLD, REGULAR, TextDocument, encode, escape, wrap
 from notify.legal.points import DecisionKind, OffenceClass, RestorationBasis
 from notify.legal.routing import Channel
 from notify.web.formatting import date_fr, datetime_fr
 
-LETTER_VERSION = "lettre-decision/1"
-"""Changes whenever the wording, the layout or the PDF's bytes change (recorded in the
-deposit event): a letter re-rendered under another version no longer matches the hash
-recorded at deposit."""
+LETTER_V1 = "lettre-decision/1"
+LETTER_V2 = "lettre-decision/2"
+LETTER_VERSION = LETTER_V2
+"""The version of new deposits' letters. A new one is needed whenever the wording, the
+layout or the PDF's bytes change (recorded in the deposit event and on the decision):
+the older versions must go on rendering exactly as they did."""
+LETTER_VERSIONS = (LETTER_V1, LETTER_V2)
 
 PAGE_WIDTH = 210.0
 MARGIN = 20.0
@@ -135,10 +154,22 @@ class LetterFacts:
     offence_description: str | None = None
     offence_class: str | None = None
     restoration_basis: str | None = None
+    version: str = LETTER_V1
+    holder_name: str | None = None
+    """Version 2 on: the addressee, as the register named him at the deposit."""
+    postal_address: str | None = None
+    territory: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.version not in LETTER_VERSIONS:
+            raise ValueError(f"unknown letter version {self.version!r}")
+        if self.version != LETTER_V1 and (self.holder_name is None or self.territory is None):
+            raise ValueError(f"a {self.version} letter needs the addressee and territory")
 
     @classmethod
     def of(cls, decision, licence_number: str) -> LetterFacts:
-        """From a stored ``Decision`` (whose content has not been purged)."""
+        """From a stored ``Decision`` (whose content has not been purged), in the version
+        its letter was rendered in at the deposit."""
         if decision.content_purged_at is not None:
             raise ValueError(f"the content of decision {decision.reference} was purged")
         return cls(
@@ -148,7 +179,10 @@ class LetterFacts:
             channel=decision.channel, offence_date=decision.offence_date,
             offence_place=decision.offence_place,
             offence_description=decision.offence_description,
-            offence_class=decision.offence_class, restoration_basis=decision.restoration_basis)
+            offence_class=decision.offence_class, restoration_basis=decision.restoration_basis,
+            version=decision.letter_version, holder_name=decision.addressee_name,
+            postal_address=decision.addressee_address,
+            territory=decision.addressee_territory)
 
 
 def _points(n: int) -> str:
@@ -160,6 +194,16 @@ def letter_sections(facts: LetterFacts) -> list[tuple[str, str]]:
 
     Also meant for the holder's HTML page, so that it shows the very words of the PDF.
     """
+    if facts.version == LETTER_V1:
+        return _sections_v1(facts)
+    return letter_texts.header(facts) + _body(facts)
+
+
+def _body(facts: LetterFacts) -> list[tuple[str, str]]:
+    return [(part.style, part.of(facts)) for part in letter_texts.parts_of(facts)]
+
+
+def _sections_v1(facts: LetterFacts) -> list[tuple[str, str]]:
     withdrawal = DecisionKind(facts.kind) is DecisionKind.WITHDRAWAL
     title = "Retrait de points" if withdrawal else "Reconstitution de points"
     parts: list[tuple[str, str]] = [
@@ -247,17 +291,43 @@ def _lines(text: str, font: str, size: float) -> tuple[bytes, ...]:
 
 
 def render_letter(facts: LetterFacts) -> bytes:
-    """The PDF of the decision's letter (A4, French, one page or more). Same ``facts``,
-    same bytes."""
+    """The PDF of the decision's letter (A4, French, one page or more), in the letter's
+    version. Same ``facts``, same bytes; version 2 through its prepared layout."""
+    if facts.version == LETTER_V1:
+        document = _document(facts)
+        _flow(document, TOP, letter_sections(facts))
+        return document.output()
+    return _render_v2(facts, prepared=True)
+
+
+def render_letter_in_full(facts: LetterFacts) -> bytes:
+    """The same bytes as ``render_letter``, every paragraph laid out for this letter (the
+    reference the prepared layout is tested against)."""
+    if facts.version == LETTER_V1:
+        return render_letter(facts)
+    return _render_v2(facts, prepared=False)
+
+
+def _document(facts: LetterFacts) -> TextDocument:
     document = TextDocument(
-        title=pdf_text(f"Décision {facts.reference}"), producer=LETTER_VERSION,
+        title=pdf_text(f"Décision {facts.reference}"), producer=facts.version,
         created_at=datetime.combine(facts.decided_on, time(), tzinfo=UTC), lang="fr-FR")
     document.add_page()
-    y = TOP
-    for style, text in letter_sections(facts):
-        font, size, leading = _STYLES[style]
+    return document
+
+
+def _flow(document: TextDocument, y: float, sections, gap: float = 0.0,
+          styles=_STYLES) -> float:
+    """Lay ``sections`` (style, text) down the page from ``y``, onto new pages when they
+    reach the bottom margin; the ``y`` of the next line. With a ``gap`` (version 2 on),
+    paragraphs are that far apart and a heading never ends a page."""
+    for style, text in sections:
+        font, size, leading = styles[style]
         if style == "heading":
             y += 3
+            if gap and y + 3 * leading > PAGE_BOTTOM:
+                document.add_page()
+                y = TOP
         lines = _lines(text, font, size)
         while lines:
             if y > PAGE_BOTTOM:
@@ -267,7 +337,122 @@ def render_letter(facts: LetterFacts) -> bytes:
             document.lines(MARGIN, y, leading, font, size, fitting)
             y += leading * len(fitting)
             lines = lines[len(fitting):]
+        if style != "heading":
+            y += gap
+    return y
+
+
+# --- version 2 ----------------------------------------------------------------------
+
+ADDRESS_X = 110.0
+"""The addressee's block, where a window envelope (DL, window on the right) shows it."""
+ADDRESS_TOP = 42.0
+ADDRESS_WIDTH = PAGE_WIDTH - MARGIN - ADDRESS_X
+BODY_TOP = 66.0
+"""The body starts below the addressee's block, lower when a long address needs it."""
+STYLES_V2 = {"title": (BOLD, 12.5, 6.5), "heading": (BOLD, 10.5, 5.5),
+             "strong": (BOLD, 10.0, 4.6), "text": (REGULAR, 10.0, 4.6)}
+GAP = 1.2
+"""Between two paragraphs of the body."""
+FOOTER = 287.0
+"""The reference and the page number, on every page."""
+
+
+def _render_v2(facts: LetterFacts, *, prepared: bool) -> bytes:
+    document = _document(facts)
+    _sender(document)
+    y = ADDRESS_TOP
+    for style, text in letter_texts.header(facts)[3:]:
+        font, size, leading = STYLES_V2[style]
+        lines = wrap(pdf_text(text), font, size, ADDRESS_WIDTH)
+        document.lines(ADDRESS_X, y, leading, font, size, lines)
+        y += leading * len(lines)
+    y = max(BODY_TOP, y + 10)
+    if prepared:
+        _prepared(letter_texts.parts_of(facts)).place(document, y, facts)
+    else:
+        _flow(document, y, _body(facts), GAP, STYLES_V2)
+    count = len(document.pages)
+    reference = escape(encode(pdf_text(f"Décision {facts.reference}")))
+    document.stamp(MARGIN, FOOTER, REGULAR, 8.0,
+                   [b"%s - page %d sur %d" % (reference, number, count)
+                    for number in range(1, count + 1)])
     return document.output()
+
+
+def _sender(document: TextDocument) -> None:
+    for i, (style, text) in enumerate(letter_texts.header_sender()):
+        font, size, leading = STYLES_V2[style]
+        document.lines(MARGIN, TOP + i * leading, leading, font, size,
+                       _lines(text, font, size))
+
+
+class _Prepared:
+    """A letter model's body laid out once.
+
+    The body is cut at its ``unique`` fields (the reference, the licence number, the
+    offence), which are laid out for each letter. Each segment between them (fixed
+    paragraphs and fields of a few values: the date, the points, the appeal terms) is
+    kept as the page operators ``_flow`` wrote for it, per starting ``y``, font state and
+    keys of its fields (``Part.key``: their texts are written only when a segment is
+    laid out), with the page break it may contain."""
+
+    def __init__(self, parts) -> None:
+        self.steps: list[Part | tuple[Part, ...]] = []
+        segment: list[Part] = []
+        for part in parts:
+            if not part.unique:
+                segment.append(part)
+                continue
+            if segment:
+                self.steps.append(tuple(segment))
+                segment = []
+            self.steps.append(part)
+        if segment:
+            self.steps.append(tuple(segment))
+        # Each segment's key functions, each once (the appeal terms serve three fields).
+        self.keys = [tuple(dict.fromkeys(part.key for part in step if part.key is not None))
+                     if isinstance(step, tuple) else () for step in self.steps]
+        self.kept: dict[tuple, tuple[tuple[bytes, ...], float, tuple[str, float] | None]] = {}
+
+    def place(self, document: TextDocument, y: float, facts: LetterFacts) -> None:
+        for number, step in enumerate(self.steps):
+            if isinstance(step, Part):
+                y = _flow(document, y, ((step.style, step.text(facts)),), GAP, STYLES_V2)
+                continue
+            key = (number, y, document.font, *[key(facts) for key in self.keys[number]])
+            kept = self.kept.get(key)
+            if kept is None:
+                sections = [(part.style, part.of(facts)) for part in step]
+                kept = self._laid_out(document.font, y, sections)
+                if len(self.kept) >= _KEPT_MAX:
+                    self.kept.clear()
+                self.kept[key] = kept
+            pages, y, font = kept
+            document.extend(pages[0], font)
+            for page in pages[1:]:
+                document.add_page()
+                document.extend(page, font)
+
+    @staticmethod
+    def _laid_out(font, y: float, sections):
+        """``sections`` laid out from ``y`` in the font state ``font``: the operators of
+        each page they cover (the first one from ``y``, the others from the top), the
+        next ``y`` and the font state they leave."""
+        scratch = TextDocument(title="", producer="", created_at=_EPOCH)
+        scratch.add_page()
+        scratch.font = font
+        after = _flow(scratch, y, sections, GAP, STYLES_V2)
+        return tuple(b"".join(ops[1:]) for ops in scratch.pages), after, scratch.font
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_KEPT_MAX = 4096
+
+
+@lru_cache(maxsize=64)
+def _prepared(parts) -> _Prepared:
+    return _Prepared(parts)
 
 
 def letter_sha256(facts: LetterFacts) -> str:

@@ -107,6 +107,14 @@ and only they, may read its status.
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     deposit_event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), unique=True)
     letter_sha256: Mapped[str] = mapped_column(String(64))
+    letter_version: Mapped[str] = mapped_column(String(32),
+                                                server_default="lettre-decision/1")
+    """The letter's version (``notify.decisions.letters``): it is re-rendered in it."""
+    # The addressee as the letter names him (version 2 on), kept so that the letter
+    # re-renders byte for byte after the register changes the holder's name or address.
+    addressee_name: Mapped[str | None] = mapped_column(String(401))
+    addressee_address: Mapped[str | None] = mapped_column(Text)
+    addressee_territory: Mapped[str | None] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(24))
 
     # Making available and notification (R. 223-3-1 III)

@@ -42,7 +42,8 @@ from notify.evidence.log import (
     record_event,
 )
 from notify.evidence.models import EventTag
-from notify.legal.deadlines import Notification, Residence, appeal_deadline, notification
+from notify.legal.courts import appeal_terms
+from notify.legal.deadlines import Notification, notification
 from notify.legal.policies import (
     DEFAULT_APPEAL_POLICY,
     DEFAULT_NOTIFICATION_POLICY,
@@ -55,18 +56,6 @@ log = logging.getLogger(__name__)
 CHUNK = 2000
 """Decisions per transaction: small enough for SQLite's bound parameters and short locks."""
 
-APPEAL_RESIDENCE = Residence.FRANCE
-"""The residence used for the délais de distance of CJA R. 421-7, for every holder.
-
-``appeal_deadline`` counts the residence relative to the seat of the competent
-tribunal. The letter tells the holder to appeal before the tribunal administratif of
-his residence, and every holder of the register lives in one of the French territories
-(``holders.territory``): a holder of La Réunion appeals before the tribunal of
-La Réunion and gets no extra month. Where the holder actually resides (abroad, or away
-from his territory) is not in our data: "france" for everyone is the choice made here,
-and the letter states the extra months of R. 421-7 in words. A lawyer should confirm.
-"""
-
 EARLIEST_END = timedelta(days=14)
 """A lower bound of (end of the delay - making available), used only to narrow the SQL
 scan: the delay ends at 24:00 of day d + 15, more than fifteen days after any instant of
@@ -75,8 +64,12 @@ with ``notification`` itself."""
 
 
 def appeal_deadline_for(notified_on: date, territory: str) -> date:
-    """The appeal deadline shown and recorded with a notification (CJA R. 421-1, -5, -7)."""
-    return appeal_deadline(notified_on, territory, APPEAL_RESIDENCE)
+    """The appeal deadline shown and recorded with a notification (CJA R. 421-1, -5, -7).
+
+    Computed by ``notify.legal.courts.appeal_terms``, the rule the letter states: every
+    holder appeals before the court of his residence, so no délai de distance applies
+    (see that module)."""
+    return appeal_terms(territory).deadline(notified_on)
 
 
 def notification_record(notice: Notification, deadline: date) -> dict[str, Any]:
@@ -90,7 +83,7 @@ def notification_record(notice: Notification, deadline: date) -> dict[str, Any]:
         "territory": str(notice.territory),
         "appeal_deadline": deadline.isoformat(),
         "appeal_policy": DEFAULT_APPEAL_POLICY.ref,
-        "residence": str(APPEAL_RESIDENCE),
+        "residence": str(appeal_terms(notice.territory).residence),
     }
 
 

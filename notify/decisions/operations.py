@@ -86,6 +86,16 @@ def _chunks(values: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
 # --- the holder's balance before a decision ------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Addressee:
+    """A holder as the deposit reads him: his id and what his letter says of him."""
+
+    id: int
+    name: str
+    postal_address: str
+    territory: str
+
+
 @dataclass(frozen=True, order=True)
 class _Known:
     """A decision known for a holder: ordered by decision date, then deposit order."""
@@ -220,23 +230,26 @@ def _deposit(session: Session, items: Sequence[Any], *, depositor: str, organisa
         parse_item(raw, latest) for raw in items]
     contents = [content for content, _ in parsed if content is not None]
 
-    holders: dict[str, tuple[int, str]] = {}
+    holders: dict[str, _Addressee] = {}
     accounts: dict[int, Account] = {}
     licences = sorted({c.licence_number for c in contents})
     for chunk in _chunks(licences):
         # A holder has at most one account (unique holder_id); of it, only what
         # ``Account.is_open_at`` reads: converting a dozen timestamps for thousands of
         # accounts would cost more than the routing itself.
-        for holder_id, licence, territory, account in session.execute(
-                select(Holder.id, Holder.licence_number, Holder.territory, Account)
-                .outerjoin(Account, Account.holder_id == Holder.id)
-                .where(Holder.licence_number.in_(chunk))
-                .options(load_only(Account.holder_id, Account.state,
-                                   Account.closure_effective_at))):
-            holders[licence] = (holder_id, territory)
+        for holder_id, licence, given_names, surname, address, territory, account in (
+                session.execute(
+                    select(Holder.id, Holder.licence_number, Holder.given_names,
+                           Holder.surname, Holder.postal_address, Holder.territory, Account)
+                    .outerjoin(Account, Account.holder_id == Holder.id)
+                    .where(Holder.licence_number.in_(chunk))
+                    .options(load_only(Account.holder_id, Account.state,
+                                       Account.closure_effective_at)))):
+            holders[licence] = _Addressee(holder_id, f"{given_names} {surname}", address,
+                                          territory)
             if account is not None:
                 accounts[holder_id] = account
-    holder_ids = sorted({holder_id for holder_id, _ in holders.values()})
+    holder_ids = sorted({holder.id for holder in holders.values()})
     stored: dict[str, tuple[str, str]] = {}
     references = sorted({c.reference for c in contents})
     for chunk in _chunks(references):
@@ -263,15 +276,14 @@ def _deposit(session: Session, items: Sequence[Any], *, depositor: str, organisa
         if holder is None:
             problems.append(Problem("licence_number",
                                     "numéro de permis inconnu du fichier des titulaires"))
-        previous = balances.before(holder[0], content.decided_on) if holder else None
+        previous = balances.before(holder.id, content.decided_on) if holder else None
         problems += check_decision(content.kind, content.points, content.balance_after,
                                    content.probationary, previous_balance=previous,
                                    restoration_basis=content.restoration_basis)
         if problems:
             results.append(ItemResult(content.reference, Outcome.REJECTED, errors=problems))
             continue
-        holder_id, _territory = holder
-        account = accounts.get(holder_id)
+        account = accounts.get(holder.id)
         routing = route(
             DecisionFacts(kind=content.kind, points=content.points,
                           balance_after=content.balance_after,
@@ -280,9 +292,9 @@ def _deposit(session: Session, items: Sequence[Any], *, depositor: str, organisa
             account_open=account.is_open_at(now) if account else False,
             policy=routing_policy,
         )
-        balances.accept(holder_id, content.decided_on, rank, content.balance_after)
+        balances.accept(holder.id, content.decided_on, rank, content.balance_after)
         stored[content.reference] = (sha, routing.channel)
-        accepted.append((content, holder_id, routing, sha))
+        accepted.append((content, holder, routing, sha))
         results.append(ItemResult(content.reference, Outcome.ACCEPTED, routing.channel))
 
     _store(session, accepted, depositor=depositor, organisation_id=organisation_id, now=now,
@@ -296,10 +308,10 @@ def _store(session: Session, accepted, *, depositor: str, organisation_id: int, 
         return
     rows = []
     events = []
-    for content, holder_id, routing, sha in accepted:
+    for content, holder, routing, sha in accepted:
         offence = content.offence
         row = {
-            "reference": content.reference, "holder_id": holder_id, "kind": str(content.kind),
+            "reference": content.reference, "holder_id": holder.id, "kind": str(content.kind),
             "decided_on": content.decided_on, "points": content.points,
             "balance_after": content.balance_after, "probationary": content.probationary,
             "offence_date": offence.date if offence else None,
@@ -313,6 +325,9 @@ def _store(session: Session, accepted, *, depositor: str, organisation_id: int, 
             "deposited_at": now, "deposited_by": depositor, "organisation_id": organisation_id,
             "state": (DecisionState.PENDING_CERTIFICATION if routing.channel == Channel.ONLINE
                       else DecisionState.AWAITING_PRINT).value,
+            "letter_version": LETTER_VERSION, "addressee_name": holder.name,
+            "addressee_address": holder.postal_address,
+            "addressee_territory": holder.territory,
         }
         row["letter_sha256"] = letter_hash(LetterFacts(
             reference=content.reference, licence_number=content.licence_number,
@@ -320,7 +335,9 @@ def _store(session: Session, accepted, *, depositor: str, organisation_id: int, 
             decided_on=content.decided_on, probationary=content.probationary,
             channel=row["channel"], offence_date=row["offence_date"],
             offence_place=row["offence_place"], offence_description=row["offence_description"],
-            offence_class=row["offence_class"], restoration_basis=row["restoration_basis"]))
+            offence_class=row["offence_class"], restoration_basis=row["restoration_basis"],
+            version=LETTER_VERSION, holder_name=holder.name,
+            postal_address=holder.postal_address, territory=holder.territory))
         rows.append(row)
         events.append((subject_of(content.reference), {
             "channel": row["channel"],

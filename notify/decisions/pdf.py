@@ -243,11 +243,12 @@ class TextDocument:
         self.created_at = created_at
         self.lang = lang
         self.pages: list[list[bytes]] = []
-        self._font: tuple[str, float] | None = None
+        self.font: tuple[str, float] | None = None
+        """The font and size the current page's text is set in (``None`` at its start)."""
 
     def add_page(self) -> None:
         self.pages.append([b"BT\n"])
-        self._font = None
+        self.font = None
 
     def lines(self, x: float, y: float, leading: float, font: str, size: float,
               lines: tuple[bytes, ...]) -> None:
@@ -255,9 +256,9 @@ class TextDocument:
         skipped) on the current page, the first one's baseline at ``y`` mm from the top,
         the next ones ``leading`` mm lower, from ``x`` mm from the left."""
         ops = self.pages[-1]
-        if self._font != (font, size):
+        if self.font != (font, size):
             ops.append(_set_font(font, size))
-            self._font = (font, size)
+            self.font = (font, size)
         ops.append(_block(x, y, leading, lines))
 
     def squares(self, x: float, y: float, size: float,
@@ -282,7 +283,22 @@ class TextDocument:
                     (x + start * size) * MM, top, (c - start) * size * MM, size * MM))
         ops.append(b"f\nBT\n")
         self.pages[-1].append(b"".join(ops))
-        self._font = None
+        self.font = None
+
+    def stamp(self, x: float, y: float, font: str, size: float,
+              lines: list[bytes]) -> None:
+        """Draw ``lines[i]`` (encoded and escaped) on page ``i`` at (``x``, ``y``) mm: a
+        footer, once every page is written."""
+        for ops, line in zip(self.pages, lines, strict=True):
+            ops.append(_set_font(font, size))
+            ops.append(_block(x, y, 0.0, (line,)))
+        self.font = (font, size)
+
+    def extend(self, ops: bytes, font: tuple[str, float] | None) -> None:
+        """Append operators that ``lines`` wrote on another document's page when it was
+        in the state this one is in now, and the font they leave set."""
+        self.pages[-1].append(ops)
+        self.font = font
 
     def output(self) -> bytes:
         """The file: objects, cross-reference table with each object's byte offset, and

@@ -36,7 +36,8 @@ from notify.legal.delays import Period, decision_retained_until
 CHUNK = 500
 
 PURGED_COLUMNS = ("points", "balance_after", "probationary", "offence_date", "offence_place",
-                  "offence_description", "offence_class", "restoration_basis")
+                  "offence_description", "offence_class", "restoration_basis",
+                  "addressee_name", "addressee_address")
 
 
 @dataclass

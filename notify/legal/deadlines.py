@@ -201,6 +201,17 @@ def _residence(value: str | Residence) -> Residence:
         raise ValueError(f"unknown residence {value!r} (expected one of: {known})") from None
 
 
+def appeal_months(residence: str | Residence,
+                  policy: AppealPolicy = DEFAULT_APPEAL_POLICY) -> int:
+    """The months of the appeal delay: R. 421-1's two, plus R. 421-7's délai de distance
+    for ``residence`` (one month overseas, two abroad). Unknown residence: ``ValueError``."""
+    return policy.months + {
+        Residence.FRANCE: 0,
+        Residence.OVERSEAS: policy.overseas_extra_months,
+        Residence.ABROAD: policy.abroad_extra_months,
+    }[_residence(residence)]
+
+
 def appeal_deadline(
     notified_on: date,
     territory: str | Territory = DEFAULT_TERRITORY,
@@ -241,13 +252,7 @@ def appeal_deadline(
             f"notified_on must be a date in the holder's legal time, got {notified_on!r}"
         )
     territory = get_territory(territory)
-    residence = _residence(residence)
-    extra = {
-        Residence.FRANCE: 0,
-        Residence.OVERSEAS: policy.overseas_extra_months,
-        Residence.ABROAD: policy.abroad_extra_months,
-    }[residence]
-    expiry = Period(months=policy.months + extra).add_to(notified_on)
+    expiry = Period(months=appeal_months(residence, policy)).add_to(notified_on)
     last_day = expiry + timedelta(days=1) if policy.franc else expiry
     if policy.extend_to_working_day:
         last_day = territory.working_day_on_or_after(last_day)

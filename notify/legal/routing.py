@@ -22,6 +22,40 @@ PROBATIONARY_COURSE_THRESHOLD = 3
 """Points withdrawn from a probationary licence that make the stage compulsory
 (R. 223-4 I, lettre 48N)."""
 
+LOW_BALANCE = 6
+"""A withdrawal leaving this balance or less (but more than zero) is a « 48M » letter,
+which warns that the balance is low and advises the awareness course."""
+
+
+class LetterModel(StrEnum):
+    """The national letter model a decision is notified with (legal-rules §10)."""
+
+    WITHDRAWAL = "48"
+    """Withdrawal leaving 7 to 11 points."""
+    LOW_BALANCE = "48M"
+    """Withdrawal leaving 1 to 6 points: the course is advised."""
+    PROBATIONARY = "48N"
+    """Probationary licence, 3 points or more withdrawn: the course is compulsory
+    (R. 223-4 I)."""
+    INVALIDATION = "48SI"
+    """Withdrawal to zero: the licence loses its validity (L. 223-1, L. 223-5)."""
+    RESTORATION = "restoration"
+    """Points restored (L. 223-6, R. 223-8): the text depends on its basis."""
+
+
+def letter_model(kind: str | DecisionKind, points: int, balance_after: int,
+                 probationary: bool) -> LetterModel:
+    """The letter model of a decision. A withdrawal to zero is an invalidation whatever
+    else it is (no course is possible any more); then a probationary licence losing three
+    points or more (R. 223-4 I); then the balance (``LOW_BALANCE``)."""
+    if DecisionKind(kind) is DecisionKind.RESTORATION:
+        return LetterModel.RESTORATION
+    if balance_after <= 0:
+        return LetterModel.INVALIDATION
+    if probationary and points >= PROBATIONARY_COURSE_THRESHOLD:
+        return LetterModel.PROBATIONARY
+    return LetterModel.LOW_BALANCE if balance_after <= LOW_BALANCE else LetterModel.WITHDRAWAL
+
 
 class Channel(StrEnum):
     ONLINE = "online"

@@ -97,7 +97,7 @@ def test_accepted_decision_is_stored_with_its_deposited_event(ctx, session, cloc
     assert document["data"] == {
         "channel": "online", "routing_policy": "routing_stage_by_post/1",
         "content_sha256": decision.content_sha256, "letter_sha256": decision.letter_sha256,
-        "letter_version": "lettre-decision/1"}
+        "letter_version": "lettre-decision/2"}
 
 
 def test_bulk_events_are_those_record_event_would_write(ctx, session, clock):

@@ -99,7 +99,7 @@ def test_decision_page_shows_the_letter_and_notifies(app, browser, open_account,
     assert response.headers["Cache-Control"] == "no-store"
     page = text_of(response)
     for words in ("Retrait de points : décision du 20 novembre 2026",
-                  "2 points sont retirés",
+                  "retire 2 points",
                   "Excès de vitesse inférieur à 20 km/h (contravention de 3e classe)",
                   "Lyon (69)",
                   "Solde de votre permis après cette décision : 10 points.",
