@@ -131,8 +131,9 @@ EVENT_COLUMNS = ("subject", "seq", "tag", "actor", "occurred_at", "document", "p
                  "hash")
 
 
-def append_events(session: Session, events: Sequence[NewEvent]) -> None:
-    """Bulk ``record_event``: chain each event after its subject's last one, in order.
+def append_events(session: Session, events: Sequence[NewEvent]) -> list[int]:
+    """Bulk ``record_event``: chain each event after its subject's last one, in order;
+    returns their ids, in order (for rows that point at their event).
 
     One query per 2,000 subjects reads their last ``(seq, hash)``; the rows go in with
     ``insert_event_rows``. Several events of one subject in ``events`` chain to each
@@ -140,7 +141,7 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> None:
     append to the same subject fail the transaction instead of forking the chain.
     """
     if not events:
-        return
+        return []
     subjects = list(dict.fromkeys(e.subject for e in events))
     last: dict[str, tuple[int, str | None]] = {}
     for start in range(0, len(subjects), SUBJECTS_PER_READ):
@@ -154,7 +155,11 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> None:
                         actor=e.actor, at=e.at, data=e.data)
         last[e.subject] = (seq + 1, row["hash"])
         rows.append(row)
+    ids = _new_ids(session, len(rows))
+    for row, id_ in zip(rows, ids, strict=True):
+        row["id"] = id_
     insert_event_rows(session, rows)
+    return ids
 
 
 def _last_events(session: Session, subjects: list[str]):
