@@ -21,7 +21,7 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, true, update
@@ -152,6 +152,18 @@ def check_provider_may_act(provider: Provider, now: datetime) -> None:
                          f"({ground}) : il ne peut ni déposer ni faire évoluer de demande.")
 
 
+def api_actor(session: Session, kind: ActorKind, organisation_id: int, now: datetime) -> Actor:
+    """The actor of a partner system's call (``notify.registrations.api``): its
+    organisation must be registered as a provider or a centre, and a provider that is
+    suspended or withdrawn is refused whatever it asks, reads included."""
+    actor = Actor(kind, organisation_id=organisation_id)
+    if kind == ActorKind.PROVIDER:
+        check_provider_may_act(provider_of(session, actor), now)
+    else:
+        centre_of(session, actor)
+    return actor
+
+
 def _not_found(number: str) -> NotFound:
     return NotFound(f"Aucun dossier d'immatriculation n° {number} ne vous est accessible.")
 
@@ -209,11 +221,14 @@ def _text(data: Mapping[str, Any], name: str, *, required: bool, max_length: int
         return None
     if not isinstance(value, str):
         raise InvalidInput(f"{label} doit être une chaîne de caractères.", field=name)
-    value = value.strip()
-    if len(value) > max_length:
-        raise InvalidInput(f"{label} ne peut pas dépasser {max_length} caractères.",
-                           field=name)
-    return value
+    try:
+        return clean_text(value, max_length)
+    except Invalid as exc:
+        raise InvalidInput(f"{label} : {exc.message}.", field=name) from None
+
+
+EARLIEST_MANDATE = datetime(2009, 1, 1, tzinfo=UTC)
+"""No mandate predates the SIV (arrêté du 9 février 2009)."""
 
 
 def _instant(data: Mapping[str, Any], name: str, label: str) -> datetime | None:
@@ -221,12 +236,16 @@ def _instant(data: Mapping[str, Any], name: str, label: str) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00")) \
+            if isinstance(value, str) else None
+        parsed = parsed.astimezone(UTC) if parsed and parsed.tzinfo else None
+    except (ValueError, OverflowError):
         parsed = None
-    if parsed is None or parsed.tzinfo is None:
+    if parsed is None:
         raise InvalidInput(f"{label} doit être un instant ISO 8601 avec fuseau, par exemple "
                            "2026-11-20T09:30:00Z.", field=name)
+    if parsed < EARLIEST_MANDATE:
+        raise InvalidInput(f"{label} ne peut pas précéder le 1er janvier 2009.", field=name)
     return parsed
 
 
@@ -250,9 +269,17 @@ class _Input:
         return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
-def _parse_filing(data: Mapping[str, Any], *, by_provider: bool, now: datetime) -> _Input:
+FILING_FIELDS = frozenset({"procedure", "vin", "plate", "applicant", "provider_reference",
+                           "mandate_signed_at", "centre", "national_number"})
+
+
+def _parse_filing(data: Mapping[str, Any], *, by_provider: bool, now: datetime,
+                  test_domains: bool) -> _Input:
     if not isinstance(data, Mapping):
         raise InvalidInput("Le dossier doit être un objet JSON.")
+    unknown = sorted(set(data) - FILING_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Champ inconnu : {', '.join(unknown)}.", field=unknown[0])
     try:
         procedure = Procedure(data.get("procedure"))
     except ValueError:
@@ -273,11 +300,11 @@ def _parse_filing(data: Mapping[str, Any], *, by_provider: bool, now: datetime) 
         raise InvalidInput("Le demandeur (nom et adresse électronique) est obligatoire.",
                            field="applicant")
     name = _text(applicant, "name", required=True, max_length=200, label="Le nom du demandeur")
-    # ASCII only: the owner's e-mails must leave whatever the relay (phase 2's API will
-    # pass the mode, to refuse reserved test domains in production too).
+    # ASCII only: the owner's e-mails must leave whatever the relay.
     email = normalize_address(_text(applicant, "email", required=True, max_length=254,
                                     label="L'adresse électronique du demandeur"),
-                              smtputf8=False, test_domains=True, field="applicant.email")
+                              smtputf8=False, test_domains=test_domains,
+                              field="applicant.email")
     reference = _text(data, "provider_reference", required=by_provider, max_length=64,
                       label="La référence du professionnel")
     mandate = _instant(data, "mandate_signed_at", "La date du mandat")
@@ -304,14 +331,16 @@ def new_number() -> str:
 
 
 def file_application(session: Session, actor: Actor, data: Mapping[str, Any], *,
-                     now: datetime, mandate_days: int) -> Filed:
+                     now: datetime, mandate_days: int, test_domains: bool = True) -> Filed:
     """File an application (the API's create). Idempotent on the provider's own
     reference: the same reference with the same content answers the existing file
     (``duplicate``), with another content a ``Conflict``.
 
     Providers file their own files; staff and the national systems file the owners'
     own applications (no provider). ``mandate_days`` is the provider's delay to
-    transmit from the mandate (setting ``NOTIFY_REGISTRATION_MANDATE_DAYS``).
+    transmit from the mandate (setting ``NOTIFY_REGISTRATION_MANDATE_DAYS``);
+    ``test_domains`` lets the applicant's address be on a reserved test domain (demo
+    and test modes).
     """
     provider = None
     if actor.kind == ActorKind.PROVIDER:
@@ -320,7 +349,8 @@ def file_application(session: Session, actor: Actor, data: Mapping[str, Any], *,
     elif actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
         raise NotAllowed("Seul un professionnel habilité ou l'administration peut déposer "
                          "une demande.")
-    parsed = _parse_filing(data, by_provider=provider is not None, now=now)
+    parsed = _parse_filing(data, by_provider=provider is not None, now=now,
+                           test_domains=test_domains)
     content_sha256 = parsed.sha256()
     if provider is not None:
         existing = session.scalar(select(Application).where(
@@ -362,7 +392,8 @@ def file_application(session: Session, actor: Actor, data: Mapping[str, Any], *,
         # retry would, from the row that won.
         if provider is None:
             raise
-        return file_application(session, actor, data, now=now, mandate_days=mandate_days)
+        return file_application(session, actor, data, now=now, mandate_days=mandate_days,
+                                test_domains=test_domains)
     event = record_event(session, subject=application.subject,
                          tag=EventTag.REGISTRATION_FILED, actor=actor.label, at=now,
                          data={"procedure": str(parsed.procedure), "vin": parsed.vin,
@@ -693,6 +724,12 @@ class Change:
     to_state: str
     at: datetime
     reason: str | None
+    actor: str  # its kind only: provider, centre, staff, system, owner
+
+    @classmethod
+    def of(cls, row: Transition, number: str) -> Change:
+        return cls(row.id, number, row.event, row.from_state, row.to_state, row.at,
+                   row.reason, row.actor.split(":", 1)[0])
 
 
 def changes_since(session: Session, actor: Actor, cursor: int = 0, *, limit: int = 500
@@ -706,8 +743,7 @@ def changes_since(session: Session, actor: Actor, cursor: int = 0, *, limit: int
         .join(Application, Application.id == Transition.application_id)
         .where(Transition.id > cursor, _visible_to(actor, session))
         .order_by(Transition.id).limit(limit)).all()
-    changes = [Change(t.id, n, t.event, t.from_state, t.to_state, t.at, t.reason)
-               for t, n in rows]
+    changes = [Change.of(t, n) for t, n in rows]
     return changes, (changes[-1].cursor if changes else cursor)
 
 
