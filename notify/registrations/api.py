@@ -27,7 +27,7 @@ from notify.registrations.models import Application, Centre
 from notify.registrations.openapi import (
     BULK_BODY_BYTES,
     CHANGES_LIMIT,
-    CURSOR_DIGITS,
+    CURSOR_MAX,
     FILE_BODY_BYTES,
     openapi_document,
 )
@@ -152,14 +152,14 @@ def bulk():
     return jsonify({"results": [result.as_json() for result in results]})
 
 
-_CURSOR = re.compile(rf"[0-9]{{1,{CURSOR_DIGITS}}}")
+_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 def _query_int(name: str, default: int, minimum: int, maximum: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not _CURSOR.fullmatch(raw) or not minimum <= int(raw) <= maximum:
+    if not _DIGITS.fullmatch(raw) or not minimum <= int(raw) <= maximum:
         raise InvalidInput(f"Paramètre {name} : entier de {minimum} à {maximum} attendu.")
     return int(raw)
 
@@ -167,7 +167,7 @@ def _query_int(name: str, default: int, minimum: int, maximum: int) -> int:
 @bp.get("/registrations/changes")
 def changes():
     actor = _actor(*BOTH)
-    after = _query_int("after", 0, 0, 10 ** CURSOR_DIGITS - 1)
+    after = _query_int("after", 0, 0, CURSOR_MAX)
     limit = _query_int("limit", CHANGES_LIMIT[1], 1, CHANGES_LIMIT[2])
     found, cursor = perform(ops.changes_since, actor, after, limit=limit)
     return jsonify({"changes": [_change(c) for c in found], "cursor": cursor,

@@ -34,7 +34,7 @@ from notify.web.json_input import MAX_DEPTH
 FILE_BODY_BYTES = 64 * 1024
 BULK_BODY_BYTES = 16 * 1024 * 1024
 CHANGES_LIMIT = (1, 500, 1000)  # minimum, default, maximum
-CURSOR_DIGITS = 18  # below 2**63: every database's integer
+CURSOR_MAX = 2 ** 31 - 1  # the transitions' ids are 32-bit integers on PostgreSQL
 
 _INSTANT = {"type": "string", "format": "date-time"}
 _STATE = {"type": "string", "enum": [s.value for s in State]}
@@ -320,7 +320,7 @@ def openapi_document() -> dict[str, Any]:
                      "description": "Le curseur de la dernière étape lue (0 : depuis le "
                                     "début).",
                      "schema": {"type": "integer", "minimum": 0,
-                                "maximum": 10 ** CURSOR_DIGITS - 1}},
+                                "maximum": CURSOR_MAX}},
                     {"name": "limit", "in": "query", "required": False,
                      "schema": {"type": "integer", "minimum": CHANGES_LIMIT[0],
                                 "maximum": CHANGES_LIMIT[2], "default": CHANGES_LIMIT[1]}},
