@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
-from sqlalchemy import ARRAY, String, any_, func, insert, literal, select, text
+from sqlalchemy import ARRAY, String, any_, func, literal, select, text
 from sqlalchemy.dialects.postgresql import distinct_on
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from notify.db import insert_rows
 from notify.evidence.models import Event, EventTag
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -127,9 +126,6 @@ class NewEvent:
 SUBJECTS_PER_READ = 2000
 """Subjects whose last events one query reads (well under SQLite's bound parameters)."""
 
-EVENT_COLUMNS = ("subject", "seq", "tag", "actor", "occurred_at", "document", "prev_hash",
-                 "hash")
-
 
 def append_events(session: Session, events: Sequence[NewEvent]) -> list[int]:
     """Bulk ``record_event``: chain each event after its subject's last one, in order;
@@ -179,29 +175,8 @@ def _last_events(session: Session, subjects: list[str]):
 
 def insert_event_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert rows made by ``event_row`` (with their ``id`` if they have one), in order
-    (ids follow it), set-based.
-
-    PostgreSQL: one ``COPY`` in the session's transaction (about a third of the time of
-    a pipelined executemany of as many INSERTs). SQLite: the driver's executemany of one
-    prepared INSERT, in process.
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        session.execute(insert(Event.__table__), list(rows))
-        return
-    session.flush()  # what the ORM has pending goes first, as before any statement
-    columns = ("id", *EVENT_COLUMNS) if "id" in rows[0] else EVENT_COLUMNS
-    statement = f"COPY events ({', '.join(columns)}) FROM STDIN"
-    raw = connection.connection.driver_connection
-    try:
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(tuple(row[column] for column in columns))
-    except psycopg.errors.IntegrityError as exc:
-        # a concurrent append took a (subject, seq): the same error as an INSERT's
-        raise IntegrityError(statement, None, exc) from exc
+    (ids follow it), set-based (``notify.db.insert_rows``)."""
+    insert_rows(session, Event.__table__, rows)
 
 
 def append_first_events(

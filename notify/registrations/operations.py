@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, true, update
+from sqlalchemy import bindparam, delete, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -33,6 +33,7 @@ from notify.accounts.models import Account, AccountState
 from notify.auth.models import Organisation, OrganisationKind
 from notify.auth.secrets import digest, new_activation_code, normalize_activation_code
 from notify.auth.throttle import LoginLimits
+from notify.db import insert_rows
 from notify.errors import (
     Conflict,
     DomainError,
@@ -578,7 +579,7 @@ def _write(session: Session, moved: list[_File], rows: list[dict[str, Any]],
     event_ids = append_events(session, events)
     for row, event_id in zip(rows, event_ids, strict=True):
         row["evidence_event_id"] = event_id
-    session.execute(insert(Transition.__table__), rows)
+    insert_rows(session, Transition.__table__, rows)
     for f in moved:  # the ORM's copies, if any, were read before the UPDATE
         instance = session.identity_map.get(identity_key(Application, f.id))
         if instance is not None:
