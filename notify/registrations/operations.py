@@ -527,6 +527,7 @@ def move(session: Session, actor: Actor, requests: Sequence[StepRequest | Domain
     answers: list[Moved | DomainError] = []
     events: list[NewEvent] = []
     rows: list[dict[str, Any]] = []
+    kind, label, tag = actor.kind, actor.label, EventTag.REGISTRATION_TRANSITION
     for request in requests:
         if isinstance(request, DomainError):
             answers.append(request)
@@ -535,21 +536,19 @@ def move(session: Session, actor: Actor, requests: Sequence[StepRequest | Domain
         try:
             if file is None:
                 raise _not_found(request.number)
-            step = states.apply(State(file.state), request.event, actor.kind, request.reason)
+            step = states.apply(State(file.state), request.event, kind, request.reason)
         except DomainError as exc:
             answers.append(exc)
             continue
-        rows.append({"application_id": file.id, "event": str(step.event),
-                     "from_state": str(step.from_state), "to_state": str(step.to_state),
-                     "actor": actor.label, "reason": step.reason, "at": now,
+        event, from_, to = step.event.value, step.from_state.value, step.to_state.value
+        rows.append({"application_id": file.id, "event": event, "from_state": from_,
+                     "to_state": to, "actor": label, "reason": step.reason, "at": now,
                      "seconds_in_previous": max(0, int((now - file.state_since_at)
                                                        .total_seconds()))})
-        events.append(NewEvent(subject_of(file.number), EventTag.REGISTRATION_TRANSITION,
-                               actor.label, now, {
-                                   "event": str(step.event), "from": str(step.from_state),
-                                   "to": str(step.to_state), "reason": step.reason,
-                                   "service": (str(step.information_service)
-                                               if step.information_service else None)}))
+        events.append(NewEvent(subject_of(file.number), tag, label, now, {
+            "event": event, "from": from_, "to": to, "reason": step.reason,
+            "service": (step.information_service.value
+                        if step.information_service else None)}))
         file.state, file.state_since_at, file.last_reason = step.to_state, now, step.reason
         if step.information_service is not None \
                 or step.from_state == State.AWAITING_INFORMATION:
