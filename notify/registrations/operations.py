@@ -395,6 +395,7 @@ def file_application(session: Session, actor: Actor, data: Mapping[str, Any], *,
             raise
         return file_application(session, actor, data, now=now, mandate_days=mandate_days,
                                 test_domains=test_domains)
+    _steps_in_cursor_order(session)
     event = record_event(session, subject=application.subject,
                          tag=EventTag.REGISTRATION_FILED, actor=actor.label, at=now,
                          data={"procedure": str(parsed.procedure), "vin": parsed.vin,
@@ -498,6 +499,20 @@ _MOVED_COLUMNS = ("id", "read_state", "state", "state_since_at", "information_se
                   "last_reason", "submitted_at")
 
 
+STEPS_LOCK = 0x52454749  # "REGI": the advisory lock of registrations' steps
+
+
+def _steps_in_cursor_order(session: Session) -> None:
+    """Make transition rows commit in the order of their ids, which are the changes
+    feed's cursor: on PostgreSQL, a transaction-scoped advisory lock taken before the
+    ids are drawn and held until the commit, so that a reader never sees a step while an
+    earlier-numbered one is still uncommitted (it would move its cursor past it for
+    good). Taken after the files' own rows are updated, so that its holder waits on no
+    row lock. SQLite has one writer already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(STEPS_LOCK)))
+
+
 def move(session: Session, actor: Actor, requests: Sequence[StepRequest | DomainError], *,
          now: datetime, base_url: str) -> list[Moved | DomainError]:
     """Apply ``requests`` in order, as ``actor``, set-based: each answered by what was
@@ -575,6 +590,7 @@ def _write(session: Session, moved: list[_File], rows: list[dict[str, Any]],
             # Only a writer that ignored the row locks could get here.
             raise Conflict("Des dossiers ont changé entre-temps : rien n'a été enregistré, "
                            "recommencez.")
+    _steps_in_cursor_order(session)
     event_ids = append_events(session, events)
     for row, event_id in zip(rows, event_ids, strict=True):
         row["evidence_event_id"] = event_id

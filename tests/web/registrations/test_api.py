@@ -123,6 +123,15 @@ def test_scopes_and_kinds_of_organisation(client, session, clock, tokens):
     assert other.get_json()["error"]["message"] == (
         "Ce jeton n'a pas la portée « registrations:file » ni « registrations:instruct ».")
     assert client.get(f"{URL}/{number}").status_code == 401
+    # A provider organisation not (or no longer) in the providers' register.
+    api_clients.create_organisation(session, "garage-z", "Garage Z", "provider", clock.now())
+    _, secret = api_clients.create_client(session, "garage-z-sys", "garage-z",
+                                          ["registrations:file"], clock.now())
+    session.commit()
+    unregistered = client.get(f"{URL}/changes", headers={"Authorization": f"Bearer {secret}"})
+    assert unregistered.status_code == 403
+    assert unregistered.get_json()["error"]["message"] == (
+        "Cette organisation n'est pas enregistrée comme un professionnel habilité.")
     # A scope is given only to its kind of organisation.
     with pytest.raises(InvalidInput, match="réservée à une autre sorte"):
         api_clients.create_client(session, "mauvais", "cert-lyon", ["registrations:file"],
