@@ -104,7 +104,10 @@ def create():
     return answer
 
 
-@bp.get("/registrations/<number>")
+# A number has 12 characters (``operations.NUMBER_PATTERN``): the converter keeps the
+# routes /registrations/transitions and /changes from reading as a file's (a wrong
+# method on them answers 405 with their own methods only).
+@bp.get("/registrations/<string(length=12):number>")
 def read(number: str):
     actor = _actor(*BOTH)
     view = perform(ops.read_application, actor, number)
@@ -118,17 +121,17 @@ def _step(operation, number: str, *args, **kwargs):
     return jsonify(_change(ops.Change.of(row, number.strip().upper())))
 
 
-@bp.post("/registrations/<number>/submit")
+@bp.post("/registrations/<string(length=12):number>/submit")
 def submit(number: str):
     return _step(ops.submit, number, _actor(REGISTRATIONS_FILE), number)
 
 
-@bp.post("/registrations/<number>/payment")
+@bp.post("/registrations/<string(length=12):number>/payment")
 def record_payment(number: str):
     return _step(ops.record_payment, number, _actor(REGISTRATIONS_FILE), number)
 
 
-@bp.post("/registrations/<number>/transitions")
+@bp.post("/registrations/<string(length=12):number>/transitions")
 def transition(number: str):
     actor = _actor(*BOTH)
     body = request_json(max_bytes=FILE_BODY_BYTES)
