@@ -10,15 +10,16 @@ Rules of the house:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -68,6 +69,56 @@ class Base(DeclarativeBase):
 
 READ_ONLY = "notify_read_only"
 """Execution option of the connections of read-only sessions (see ``_configure_sqlite``)."""
+
+
+def _memoised(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    seen: dict[Any, Any] = {}
+
+    def converted(value):
+        if value not in seen:
+            seen[value] = convert(value)
+        return seen[value]
+
+    return converted
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (mappings with the same keys) into ``table`` in the session's
+    transaction, in order, at the driver's speed, for the bulk writers.
+
+    PostgreSQL: one ``COPY`` (about a third of the time of a pipelined executemany of as
+    many INSERTs). SQLite: the driver's ``executemany`` of one prepared INSERT, each
+    value converted by its column's type once per distinct value (a bulk's rows share
+    their instants), without the ORM's per-row machinery. A constraint violated is the
+    same ``IntegrityError`` as an ORM INSERT's.
+    """
+    if not rows:
+        return
+    session.flush()  # what the ORM has pending goes first, as before any statement
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = list(rows[0])
+    raw = connection.connection.driver_connection
+    if dialect.name == "postgresql":
+        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    else:
+        statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                     f"VALUES ({', '.join('?' * len(columns))})")
+    try:
+        if dialect.name == "postgresql":
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(tuple(row[column] for column in columns))
+            return
+        converters = [(column, _memoised(process) if (
+            process := table.c[column].type.dialect_impl(dialect).bind_processor(dialect))
+            else None)
+            for column in columns]
+        raw.cursor().executemany(statement, [
+            tuple(convert(row[column]) if convert else row[column]
+                  for column, convert in converters) for row in rows])
+    except dialect.dbapi.IntegrityError as exc:
+        raise IntegrityError(statement, None, exc) from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:

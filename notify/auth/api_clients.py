@@ -69,6 +69,11 @@ def create_client(session: Session, name: str, organisation: str, scopes: Iterab
     org = session.scalar(select(Organisation).where(Organisation.slug == organisation))
     if org is None:
         raise NotFound(f"Aucune organisation « {organisation} » (notify organisation list).")
+    misplaced = [scope.name for scope in granted
+                 if scope.organisation_kind not in (None, org.kind)]
+    if misplaced:
+        raise InvalidInput(f"Jeton : portée {', '.join(misplaced)} réservée à une autre sorte "
+                           f"d'organisation que « {org.kind} ».", field="scopes")
     if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
         raise Conflict(f"Un jeton nommé « {name} » existe déjà (même révoqué, un nom ne "
                        "sert qu'une fois : il désigne l'auteur des dépôts dans les preuves).")

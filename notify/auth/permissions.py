@@ -31,6 +31,8 @@ class Permission(enum.StrEnum):
     STAFF_ORGANISATIONS_MANAGE = "staff:organisations:manage"
     API_DECISIONS_DEPOSIT = "api:decisions:deposit"
     API_DECISIONS_READ = "api:decisions:read"  # only what its organisation deposited
+    API_REGISTRATIONS_FILE = "api:registrations:file"  # a provider, its own files only
+    API_REGISTRATIONS_INSTRUCT = "api:registrations:instruct"  # a centre, files assigned to it
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -42,6 +44,10 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.STAFF_ORGANISATIONS_MANAGE: "gérer les organisations partenaires",
     Permission.API_DECISIONS_DEPOSIT: "déposer des décisions",
     Permission.API_DECISIONS_READ: "lire l'état des décisions déposées par son organisation",
+    Permission.API_REGISTRATIONS_FILE: "déposer et suivre ses demandes d'immatriculation "
+                                       "(professionnel habilité)",
+    Permission.API_REGISTRATIONS_INSTRUCT: "instruire les demandes d'immatriculation "
+                                           "affectées à son centre",
 }
 
 KIND_PERMISSIONS: dict[PrincipalKind, frozenset[Permission]] = {
@@ -50,7 +56,8 @@ KIND_PERMISSIONS: dict[PrincipalKind, frozenset[Permission]] = {
         Permission.STAFF_HOME, Permission.STAFF_DECISIONS_READ, Permission.STAFF_EVIDENCE_READ,
         Permission.STAFF_MEMBERS_MANAGE, Permission.STAFF_ORGANISATIONS_MANAGE}),
     PrincipalKind.API_CLIENT: frozenset({
-        Permission.API_DECISIONS_DEPOSIT, Permission.API_DECISIONS_READ}),
+        Permission.API_DECISIONS_DEPOSIT, Permission.API_DECISIONS_READ,
+        Permission.API_REGISTRATIONS_FILE, Permission.API_REGISTRATIONS_INSTRUCT}),
 }
 
 
@@ -84,12 +91,16 @@ class Scope:
 
     ``check_owner`` is the scope's own rule on the resource it reaches: the reading
     scope lets a client see only what its own organisation deposited.
+    ``organisation_kind`` (an ``OrganisationKind`` value), when set, is the only kind of
+    organisation whose clients may be given the scope: a centre's system cannot file as
+    a provider, nor a provider's instruct.
     """
 
     name: str
     permission: Permission
     label: str
     owned_only: bool = False
+    organisation_kind: str | None = None
 
     def check_owner(self, client_organisation_id: int, owner_organisation_id: int) -> bool:
         return not self.owned_only or client_organisation_id == owner_organisation_id
@@ -101,7 +112,16 @@ DECISIONS_READ = Scope("decisions:read", Permission.API_DECISIONS_READ,
                        "lire l'état des décisions déposées par son organisation",
                        owned_only=True)
 
-SCOPES: dict[str, Scope] = {scope.name: scope for scope in (DECISIONS_DEPOSIT, DECISIONS_READ)}
+REGISTRATIONS_FILE = Scope("registrations:file", Permission.API_REGISTRATIONS_FILE,
+                           "déposer, payer, compléter et suivre ses propres demandes "
+                           "d'immatriculation", owned_only=True, organisation_kind="provider")
+REGISTRATIONS_INSTRUCT = Scope("registrations:instruct", Permission.API_REGISTRATIONS_INSTRUCT,
+                               "instruire et expédier les demandes d'immatriculation "
+                               "affectées à son centre", owned_only=True,
+                               organisation_kind="centre")
+
+SCOPES: dict[str, Scope] = {scope.name: scope for scope in (
+    DECISIONS_DEPOSIT, DECISIONS_READ, REGISTRATIONS_FILE, REGISTRATIONS_INSTRUCT)}
 """Every scope, by name. A new feature adds its scope here."""
 
 

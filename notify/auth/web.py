@@ -140,13 +140,14 @@ def requires(permission: Permission):
     return decorate
 
 
-def api_client(scope: Scope) -> ApiClientPrincipal:
-    """Guard of an API view: the bearer token's client, if it holds ``scope`` (else 401
-    or 403). Its scope's ownership rule is then checked by ``owns``."""
+def api_client(*scopes: Scope) -> ApiClientPrincipal:
+    """Guard of an API view: the bearer token's client, if it holds one of ``scopes``
+    (else 401 or 403). Its scope's ownership rule is then checked by ``owns``."""
     row = api_clients.authenticate(db_session(), request.headers.get("Authorization"), _now())
     principal = ApiClientPrincipal(row)
-    if not principal.can(scope.permission):
-        raise NotAllowed(f"Ce jeton n'a pas la portée « {scope.name} ».")
+    if not any(principal.can(scope.permission) for scope in scopes):
+        names = " ni ".join(f"« {scope.name} »" for scope in scopes)
+        raise NotAllowed(f"Ce jeton n'a pas la portée {names}.")
     g.api_client = principal
     return principal
 

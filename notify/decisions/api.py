@@ -6,12 +6,12 @@ reads only the decisions its organisation deposited; another's answer 404, as un
 ones do, so that a reference's existence is not told. Errors are ``DomainError``s
 answered by ``notify.web.errors`` as ``{"error": {"status", "message"}}``; a 401 also
 carries a ``WWW-Authenticate`` challenge (RFC 6750). CSRF does not apply: no cookie
-authenticates these requests.
+authenticates these requests (``notify.web.api``).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import jsonify
 from sqlalchemy.exc import IntegrityError
 
 from notify.auth.permissions import DECISIONS_DEPOSIT, DECISIONS_READ
@@ -22,21 +22,11 @@ from notify.decisions.content import MAX_BODY_BYTES, MAX_DECISIONS, REFERENCE
 from notify.decisions.openapi import openapi_document
 from notify.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from notify.legal.window import latest_legal_date
-from notify.web import csrf, db_session, perform
+from notify.web import db_session, perform
+from notify.web.api import api_blueprint
 from notify.web.json_input import request_json
 
-bp = Blueprint("decisions_api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-
-@bp.after_request
-def _headers(response):
-    if response.status_code == 401:
-        challenge = 'Bearer realm="notify"'
-        if request.headers.get("Authorization"):
-            challenge += ', error="invalid_token"'
-        response.headers["WWW-Authenticate"] = challenge
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp = api_blueprint("decisions_api", __name__)
 
 
 def _decisions_body() -> list:

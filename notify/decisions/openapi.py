@@ -30,26 +30,16 @@ from notify.legal.points import (
     RestorationBasis,
 )
 from notify.legal.routing import Channel
-from notify.validation import TEXT_PATTERN
+from notify.web.api import (
+    BEARER_SCHEME,
+    ERROR_SCHEMA,
+    UNAUTHENTICATED,
+    UNSUPPORTED_MEDIA,
+    error_response,
+    nullable,
+    text_schema,
+)
 from notify.web.json_input import MAX_DEPTH
-
-_ERROR = {"$ref": "#/components/schemas/Error"}
-
-
-def _error_response(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ERROR}}}
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {**schema, "type": [schema["type"], "null"]}
-
-
-def _text(maximum: int, description: str) -> dict[str, Any]:
-    return {"type": "string", "minLength": 1, "maxLength": maximum, "pattern": TEXT_PATTERN,
-            "description": f"{description} Une ligne de texte Unicode, sans caractère de "
-                           f"contrôle (ni tabulation, ni saut de ligne, ni contrôle de "
-                           f"direction), {maximum} caractères au plus (espaces de début et "
-                           f"de fin ôtés)."}
 
 
 def _decision(kind: DecisionKind, points: tuple[int, int], balance: tuple[int, int],
@@ -96,8 +86,8 @@ def openapi_document(latest: date) -> dict[str, Any]:
             "properties": {
                 "date": {**date_, "description": "Date de l'infraction, au plus tard celle "
                                                  "de la décision."},
-                "place": _text(PLACE_MAX, "Lieu de l'infraction."),
-                "description": _text(DESCRIPTION_MAX, "Nature de l'infraction."),
+                "place": text_schema(PLACE_MAX, "Lieu de l'infraction."),
+                "description": text_schema(DESCRIPTION_MAX, "Nature de l'infraction."),
                 "class": {"type": "string", "enum": [c.value for c in OffenceClass],
                           "description": "C1 à C5 : contravention de cette classe ; "
                                          "DELIT : délit."},
@@ -170,13 +160,13 @@ def openapi_document(latest: date) -> dict[str, Any]:
                 "reference": {"type": "string"},
                 "channel": {"type": "string", "enum": [c.value for c in Channel]},
                 "state": {"type": "string", "enum": [s.value for s in DecisionState]},
-                "made_available_at": _nullable(instant),
+                "made_available_at": nullable(instant),
                 "alert": {"oneOf": [{"type": "null"},
                                     {"$ref": "#/components/schemas/Alert"}]},
-                "first_consulted_at": _nullable(instant),
+                "first_consulted_at": nullable(instant),
                 "notification": {"oneOf": [{"type": "null"},
                                            {"$ref": "#/components/schemas/Notification"}]},
-                "appeal_deadline": _nullable({"type": "string", "format": "date"}),
+                "appeal_deadline": nullable({"type": "string", "format": "date"}),
             },
         },
         "Alert": {
@@ -185,7 +175,7 @@ def openapi_document(latest: date) -> dict[str, Any]:
             "additionalProperties": False,
             "properties": {
                 "state": {"type": "string", "enum": ["pending", "sent", "failed"]},
-                "at": _nullable(instant),
+                "at": nullable(instant),
             },
         },
         "Notification": {
@@ -199,19 +189,7 @@ def openapi_document(latest: date) -> dict[str, Any]:
                 "policy": {"type": "string"},
             },
         },
-        "Error": {
-            "type": "object",
-            "required": ["error"],
-            "additionalProperties": False,
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "required": ["status", "message"],
-                    "properties": {"status": {"type": "integer"},
-                                   "message": {"type": "string"}},
-                },
-            },
-        },
+        "Error": ERROR_SCHEMA,
     }
     return {
         "openapi": "3.1.0",
@@ -240,20 +218,19 @@ def openapi_document(latest: date) -> dict[str, Any]:
                         "200": {"description": "Une réponse par décision, dans l'ordre.",
                                 "content": {"application/json": {"schema": {
                                     "$ref": "#/components/schemas/DepositAnswer"}}}},
-                        "400": _error_response(
+                        "400": error_response(
                             f"Corps illisible : pas en UTF-8 (ou précédé d'une marque "
                             f"d'ordre des octets), JSON invalide, plus de {MAX_DEPTH} "
                             f"niveaux imbriqués, pas un tableau, tableau vide."),
-                        "401": _error_response("Jeton absent, inconnu ou révoqué."),
-                        "403": _error_response("Jeton sans la portée decisions:deposit."),
-                        "409": _error_response("Dépôt concurrent d'une même référence : rien "
+                        "401": error_response(UNAUTHENTICATED),
+                        "403": error_response("Jeton sans la portée decisions:deposit."),
+                        "409": error_response("Dépôt concurrent d'une même référence : rien "
                                                "n'est enregistré, renvoyer la requête."),
-                        "413": _error_response(
+                        "413": error_response(
                             f"Plus de 10 000 décisions, ou corps de plus de "
                             f"{MAX_BODY_BYTES} octets (annoncés par Content-Length ou "
                             f"transmis par morceaux)."),
-                        "415": _error_response("Content-Type autre que application/json "
-                                               "(en UTF-8)."),
+                        "415": error_response(UNSUPPORTED_MEDIA),
                     },
                 },
             },
@@ -268,9 +245,9 @@ def openapi_document(latest: date) -> dict[str, Any]:
                         "200": {"description": "L'état de la décision.",
                                 "content": {"application/json": {"schema": {
                                     "$ref": "#/components/schemas/DecisionStatus"}}}},
-                        "401": _error_response("Jeton absent, inconnu ou révoqué."),
-                        "403": _error_response("Jeton sans la portée decisions:read."),
-                        "404": _error_response("Aucune décision sous cette référence déposée "
+                        "401": error_response(UNAUTHENTICATED),
+                        "403": error_response("Jeton sans la portée decisions:read."),
+                        "404": error_response("Aucune décision sous cette référence déposée "
                                                "par l'organisation du jeton."),
                     },
                 },
@@ -278,8 +255,6 @@ def openapi_document(latest: date) -> dict[str, Any]:
         },
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "Jeton créé par "
-                                                          "« notify api-token create »."}},
+            "securitySchemes": BEARER_SCHEME,
         },
     }

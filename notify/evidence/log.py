@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import ARRAY, String, any_, func, insert, literal, select, text
+from sqlalchemy import ARRAY, String, any_, func, literal, select, text
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from notify.db import insert_rows
 from notify.evidence.models import Event, EventTag
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -134,6 +135,8 @@ class NewEvent:
     data: Mapping[str, Any]
 
 
+EVENT_COLUMNS = ("subject", "seq", "tag", "actor", "occurred_at", "document", "prev_hash",
+                 "hash")
 CHAIN_CONSTRAINT = "uq_events_subject"  # the unique (subject, seq)
 
 
@@ -146,12 +149,10 @@ class ChainConflict(IntegrityError):
 SUBJECTS_PER_READ = 2000
 """Subjects whose last events one query reads (well under SQLite's bound parameters)."""
 
-EVENT_COLUMNS = ("subject", "seq", "tag", "actor", "occurred_at", "document", "prev_hash",
-                 "hash")
 
-
-def append_events(session: Session, events: Sequence[NewEvent]) -> None:
-    """Bulk ``record_event``: chain each event after its subject's last one, in order.
+def append_events(session: Session, events: Sequence[NewEvent]) -> list[int]:
+    """Bulk ``record_event``: chain each event after its subject's last one, in order;
+    returns their ids, in order (for rows that point at their event).
 
     One query per 2,000 subjects reads their last ``(seq, hash)``; the rows go in with
     ``insert_event_rows``. Several events of one subject in ``events`` chain to each
@@ -159,7 +160,7 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> None:
     append to the same subject fail the transaction instead of forking the chain.
     """
     if not events:
-        return
+        return []
     subjects = list(dict.fromkeys(e.subject for e in events))
     last: dict[str, tuple[int, str | None]] = {}
     for start in range(0, len(subjects), SUBJECTS_PER_READ):
@@ -174,7 +175,11 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> None:
                         actor=e.actor, at=e.at, data=e.data, checked=checked)
         last[e.subject] = (seq + 1, row["hash"])
         rows.append(row)
+    ids = _new_ids(session, len(rows))
+    for row, id_ in zip(rows, ids, strict=True):
+        row["id"] = id_
     insert_event_rows(session, rows)
+    return ids
 
 
 def _last_events(session: Session, subjects: list[str]):
@@ -196,15 +201,15 @@ def insert_event_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> No
     """Insert rows made by ``event_row`` (with their ``id`` if they have one), in order
     (ids follow it), set-based.
 
-    PostgreSQL: one ``COPY`` in the session's transaction (about a third of the time of
-    a pipelined executemany of as many INSERTs). SQLite: the driver's executemany of one
-    prepared INSERT, in process.
+    PostgreSQL: one ``COPY`` in the session's transaction, its text format written here
+    (events are the largest bulk; a violated chain is a ``ChainConflict``). SQLite:
+    ``notify.db.insert_rows``, the driver's executemany.
     """
     if not rows:
         return
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        session.execute(insert(Event.__table__), list(rows))
+        insert_rows(session, Event.__table__, rows)
         return
     session.flush()  # what the ORM has pending goes first, as before any statement
     with_id = "id" in rows[0]

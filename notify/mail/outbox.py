@@ -23,13 +23,15 @@ def enqueue(
     template: str,
     now: datetime,
     subject_ref: str | None = None,
+    flush: bool = True,
     **arguments: Any,
 ) -> OutboxMessage:
     """Queue ``templates/mail/<template>.txt`` and ``.html`` with ``arguments`` (JSON values).
 
     The subject line must not carry personal data (it is shown in notifications and
     logs of every mail system on the way); keep it generic. Arguments may hold a secret
-    link: they are wiped once the message is sent.
+    link: they are wiped once the message is sent. ``flush=False`` leaves the row to
+    the session's next flush, so that a bulk operation inserts its messages together.
     """
     message = OutboxMessage(
         kind=kind,
@@ -44,5 +46,6 @@ def enqueue(
         next_attempt_at=now,
     )
     session.add(message)
-    session.flush()
+    if flush:
+        session.flush()
     return message

@@ -17,20 +17,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, true, update
+from sqlalchemy import bindparam, delete, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from notify.accounts.models import Account, AccountState
 from notify.auth.models import Organisation, OrganisationKind
 from notify.auth.secrets import digest, new_activation_code, normalize_activation_code
 from notify.auth.throttle import LoginLimits
+from notify.db import insert_rows
 from notify.errors import (
     Conflict,
     DomainError,
@@ -40,7 +43,7 @@ from notify.errors import (
     PayloadTooLarge,
     TooManyAttempts,
 )
-from notify.evidence.log import format_instant, record_event
+from notify.evidence.log import NewEvent, append_events, format_instant, record_event
 from notify.evidence.models import Event as EvidenceEvent
 from notify.evidence.models import EventTag, EvidenceBatch
 from notify.mail.addresses import normalize_address
@@ -56,14 +59,18 @@ from notify.registrations.models import (
     ProviderStatusChange,
     TrackingFailure,
     Transition,
+    subject_of,
 )
 from notify.registrations.numbers import parse_plate, parse_siret, parse_vin
 from notify.registrations.states import ActorKind, Event, State
+from notify.validation import Invalid, clean_text
 from notify.web.formatting import date_fr
 
 BULK_MAX = 10_000
+BULK_READ = 2000  # files read, or moved, per statement
 FILED = "filed"  # the first row of every file's history; not a step of the table
 NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+NUMBER_PATTERN = f"^IM[{NUMBER_ALPHABET}]{{10}}$"
 UPDATE_SUBJECT = "Votre démarche d'immatriculation a évolué"
 PROVIDER_SUBJECT = "Votre démarche d'immatriculation : votre professionnel ne peut plus agir"
 TRACKING_REFUSED = "Numéro de dossier ou code de suivi incorrect."
@@ -146,6 +153,18 @@ def check_provider_may_act(provider: Provider, now: datetime) -> None:
                          f"({ground}) : il ne peut ni déposer ni faire évoluer de demande.")
 
 
+def api_actor(session: Session, kind: ActorKind, organisation_id: int, now: datetime) -> Actor:
+    """The actor of a partner system's call (``notify.registrations.api``): its
+    organisation must be registered as a provider or a centre, and a provider that is
+    suspended or withdrawn is refused whatever it asks, reads included."""
+    actor = Actor(kind, organisation_id=organisation_id)
+    if kind == ActorKind.PROVIDER:
+        check_provider_may_act(provider_of(session, actor), now)
+    else:
+        centre_of(session, actor)
+    return actor
+
+
 def _not_found(number: str) -> NotFound:
     return NotFound(f"Aucun dossier d'immatriculation n° {number} ne vous est accessible.")
 
@@ -162,8 +181,17 @@ def _visible_to(actor: Actor, session: Session):
     return true()
 
 
+def _normalise_number(number: str) -> str:
+    """``number`` as stored, or "not found" when no file can bear it (nor every database
+    hold it: PostgreSQL takes no NUL)."""
+    normalised = number.strip().upper()
+    if not re.fullmatch(NUMBER_PATTERN, normalised):
+        raise _not_found(number)
+    return normalised
+
+
 def _load(session: Session, actor: Actor, number: str) -> Application:
-    query = select(Application).where(Application.number == number.strip().upper(),
+    query = select(Application).where(Application.number == _normalise_number(number),
                                       _visible_to(actor, session))
     application = session.scalar(query)
     if application is None:
@@ -194,11 +222,14 @@ def _text(data: Mapping[str, Any], name: str, *, required: bool, max_length: int
         return None
     if not isinstance(value, str):
         raise InvalidInput(f"{label} doit être une chaîne de caractères.", field=name)
-    value = value.strip()
-    if len(value) > max_length:
-        raise InvalidInput(f"{label} ne peut pas dépasser {max_length} caractères.",
-                           field=name)
-    return value
+    try:
+        return clean_text(value, max_length)
+    except Invalid as exc:
+        raise InvalidInput(f"{label} : {exc.message}.", field=name) from None
+
+
+EARLIEST_MANDATE = datetime(2009, 1, 1, tzinfo=UTC)
+"""No mandate predates the SIV (arrêté du 9 février 2009)."""
 
 
 def _instant(data: Mapping[str, Any], name: str, label: str) -> datetime | None:
@@ -206,12 +237,16 @@ def _instant(data: Mapping[str, Any], name: str, label: str) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00")) \
+            if isinstance(value, str) else None
+        parsed = parsed.astimezone(UTC) if parsed and parsed.tzinfo else None
+    except (ValueError, OverflowError):
         parsed = None
-    if parsed is None or parsed.tzinfo is None:
+    if parsed is None:
         raise InvalidInput(f"{label} doit être un instant ISO 8601 avec fuseau, par exemple "
                            "2026-11-20T09:30:00Z.", field=name)
+    if parsed < EARLIEST_MANDATE:
+        raise InvalidInput(f"{label} ne peut pas précéder le 1er janvier 2009.", field=name)
     return parsed
 
 
@@ -235,9 +270,17 @@ class _Input:
         return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
-def _parse_filing(data: Mapping[str, Any], *, by_provider: bool, now: datetime) -> _Input:
+FILING_FIELDS = frozenset({"procedure", "vin", "plate", "applicant", "provider_reference",
+                           "mandate_signed_at", "centre", "national_number"})
+
+
+def _parse_filing(data: Mapping[str, Any], *, by_provider: bool, now: datetime,
+                  test_domains: bool) -> _Input:
     if not isinstance(data, Mapping):
         raise InvalidInput("Le dossier doit être un objet JSON.")
+    unknown = sorted(set(data) - FILING_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Champ inconnu : {', '.join(unknown)}.", field=unknown[0])
     try:
         procedure = Procedure(data.get("procedure"))
     except ValueError:
@@ -258,11 +301,11 @@ def _parse_filing(data: Mapping[str, Any], *, by_provider: bool, now: datetime) 
         raise InvalidInput("Le demandeur (nom et adresse électronique) est obligatoire.",
                            field="applicant")
     name = _text(applicant, "name", required=True, max_length=200, label="Le nom du demandeur")
-    # ASCII only: the owner's e-mails must leave whatever the relay (phase 2's API will
-    # pass the mode, to refuse reserved test domains in production too).
+    # ASCII only: the owner's e-mails must leave whatever the relay.
     email = normalize_address(_text(applicant, "email", required=True, max_length=254,
                                     label="L'adresse électronique du demandeur"),
-                              smtputf8=False, test_domains=True, field="applicant.email")
+                              smtputf8=False, test_domains=test_domains,
+                              field="applicant.email")
     reference = _text(data, "provider_reference", required=by_provider, max_length=64,
                       label="La référence du professionnel")
     mandate = _instant(data, "mandate_signed_at", "La date du mandat")
@@ -289,14 +332,16 @@ def new_number() -> str:
 
 
 def file_application(session: Session, actor: Actor, data: Mapping[str, Any], *,
-                     now: datetime, mandate_days: int) -> Filed:
+                     now: datetime, mandate_days: int, test_domains: bool = True) -> Filed:
     """File an application (the API's create). Idempotent on the provider's own
     reference: the same reference with the same content answers the existing file
     (``duplicate``), with another content a ``Conflict``.
 
     Providers file their own files; staff and the national systems file the owners'
     own applications (no provider). ``mandate_days`` is the provider's delay to
-    transmit from the mandate (setting ``NOTIFY_REGISTRATION_MANDATE_DAYS``).
+    transmit from the mandate (setting ``NOTIFY_REGISTRATION_MANDATE_DAYS``);
+    ``test_domains`` lets the applicant's address be on a reserved test domain (demo
+    and test modes).
     """
     provider = None
     if actor.kind == ActorKind.PROVIDER:
@@ -305,7 +350,8 @@ def file_application(session: Session, actor: Actor, data: Mapping[str, Any], *,
     elif actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
         raise NotAllowed("Seul un professionnel habilité ou l'administration peut déposer "
                          "une demande.")
-    parsed = _parse_filing(data, by_provider=provider is not None, now=now)
+    parsed = _parse_filing(data, by_provider=provider is not None, now=now,
+                           test_domains=test_domains)
     content_sha256 = parsed.sha256()
     if provider is not None:
         existing = session.scalar(select(Application).where(
@@ -347,7 +393,9 @@ def file_application(session: Session, actor: Actor, data: Mapping[str, Any], *,
         # retry would, from the row that won.
         if provider is None:
             raise
-        return file_application(session, actor, data, now=now, mandate_days=mandate_days)
+        return file_application(session, actor, data, now=now, mandate_days=mandate_days,
+                                test_domains=test_domains)
+    _steps_in_cursor_order(session)
     event = record_event(session, subject=application.subject,
                          tag=EventTag.REGISTRATION_FILED, actor=actor.label, at=now,
                          data={"procedure": str(parsed.procedure), "vin": parsed.vin,
@@ -380,63 +428,200 @@ def assign_centre(session: Session, actor: Actor, number: str, centre_code: str,
 # --- transitions -------------------------------------------------------------------
 
 
-def _mail_owner(session: Session, application: Application, *, now: datetime,
-                base_url: str, centre: Centre | None) -> None:
-    state = State(application.state)
-    advice = guidance(state, now, information_service=application.information_service,
-                      filed_by_provider=application.provider_id is not None)
-    enqueue(session, kind="registration_update", to=application.applicant_email,
+def _mail_owner(session: Session, file: _File, *, now: datetime, base_url: str,
+                centre: Centre | None) -> None:
+    state = State(file.state)
+    advice = guidance(state, now, information_service=file.information_service,
+                      filed_by_provider=file.provider_id is not None)
+    enqueue(session, kind="registration_update", to=file.applicant_email,
             subject=UPDATE_SUBJECT, template="registration_update", now=now,
-            subject_ref=application.subject, number=application.number,
+            subject_ref=subject_of(file.number), flush=False, number=file.number,
             label=states.STATE_LABELS[state],
             # Mail arguments are JSON values, rendered when the message is sent.
             advice={"meaning": advice.meaning, "action": advice.action,
                     "due_on": date_fr(advice.due_at) if advice.due_at else None},
-            reason=application.last_reason,
+            reason=file.last_reason,
             centre={"name": centre.name, "contact": centre.contact} if centre else None,
             link=f"{base_url.rstrip('/')}/immatriculation/suivi")
 
 
-def transition(session: Session, actor: Actor, number: str, event: Event | str, *,
-               now: datetime, base_url: str, reason: str | None = None) -> Transition:
-    """Move a file by ``event`` (``states.apply`` decides), as ``actor``."""
-    application = _load(session, actor, number)
+@dataclass(frozen=True)
+class StepRequest:
+    """One step asked of a file: its number, the event, the reason (if any)."""
+
+    number: str
+    event: Event
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Moved:
+    """An accepted step, as written: the step and its evidence event's id."""
+
+    number: str
+    step: states.Transition
+    evidence_event_id: int
+
+
+@dataclass(slots=True)
+class _File:
+    """What moving a file reads and writes of it; ``state`` and what follows it are
+    where the file stands after the steps applied so far in this call."""
+
+    id: int
+    number: str
+    provider_id: int | None
+    centre_id: int | None
+    applicant_email: str
+    owner_mail: bool
+    read_state: str
+    state: str
+    state_since_at: datetime
+    information_service: str | None
+    last_reason: str | None
+    submitted_at: datetime | None
+    moved: bool = False
+
+
+_FILE_COLUMNS = (Application.id, Application.number, Application.provider_id,
+                 Application.centre_id, Application.applicant_email, Application.owner_mail,
+                 Application.state, Application.state, Application.state_since_at,
+                 Application.information_service, Application.last_reason,
+                 Application.submitted_at)
+_MOVE = (update(Application.__table__)
+         .where(Application.id == bindparam("b_id"),
+                Application.state == bindparam("b_read_state"))
+         .values(state=bindparam("b_state"), state_since_at=bindparam("b_state_since_at"),
+                 information_service=bindparam("b_information_service"),
+                 last_reason=bindparam("b_last_reason"),
+                 submitted_at=bindparam("b_submitted_at")))
+_MOVED_COLUMNS = ("id", "read_state", "state", "state_since_at", "information_service",
+                  "last_reason", "submitted_at")
+
+
+STEPS_LOCK = 0x52454749  # "REGI": the advisory lock of registrations' steps
+
+
+def _steps_in_cursor_order(session: Session) -> None:
+    """Make transition rows commit in the order of their ids, which are the changes
+    feed's cursor: on PostgreSQL, a transaction-scoped advisory lock taken before the
+    ids are drawn and held until the commit, so that a reader never sees a step while an
+    earlier-numbered one is still uncommitted (it would move its cursor past it for
+    good). Taken after the files' own rows are updated, so that its holder waits on no
+    row lock. SQLite has one writer already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(STEPS_LOCK)))
+
+
+def move(session: Session, actor: Actor, requests: Sequence[StepRequest | DomainError], *,
+         now: datetime, base_url: str) -> list[Moved | DomainError]:
+    """Apply ``requests`` in order, as ``actor``, set-based: each answered by what was
+    written (``Moved``) or why not (the ``DomainError``; a request given as an error is
+    answered with it). A refused step writes nothing; the others go on, several steps
+    of one file following one another.
+
+    One read of the files (``FOR UPDATE`` on PostgreSQL, so that a concurrent writer
+    waits; SQLite has one writer), the steps decided in memory by ``states.apply``, then
+    per chunk one ``UPDATE … WHERE id = :id AND state = :read`` (executemany), the
+    chained evidence events in one insert (``append_events``), the transition rows in
+    one insert, and one e-mail per file whose state at the end of the call needs its
+    owner or ends the file. A whole call is refused (nothing written) when the actor
+    may not act at all (suspended or withdrawn provider, unknown organisation).
+    """
     if actor.kind == ActorKind.PROVIDER:
         check_provider_may_act(provider_of(session, actor), now)
-    step = states.apply(State(application.state), states.parse_event(str(event))
-                        if not isinstance(event, Event) else event, actor.kind, reason)
-    seconds = max(0, int((now - application.state_since_at).total_seconds()))
-    values: dict[str, Any] = {"state": step.to_state, "state_since_at": now,
-                              "last_reason": step.reason}
-    if step.information_service is not None or step.from_state == State.AWAITING_INFORMATION:
-        values["information_service"] = step.information_service
-    if step.event == Event.SUBMIT:
-        values["submitted_at"] = now
-    moved = session.execute(
-        update(Application)
-        .where(Application.id == application.id, Application.state == step.from_state)
-        .values(**values).execution_options(synchronize_session=False))
-    if moved.rowcount != 1:
-        raise Conflict(f"Le dossier n° {application.number} a changé entre-temps : "
-                       "rechargez-le et recommencez.")
-    for name, value in values.items():
-        setattr(application, name, value)
-    evidence = record_event(
-        session, subject=application.subject, tag=EventTag.REGISTRATION_TRANSITION,
-        actor=actor.label, at=now,
-        data={"event": str(step.event), "from": str(step.from_state),
-              "to": str(step.to_state), "reason": step.reason,
-              "service": str(step.information_service) if step.information_service else None})
-    row = Transition(application_id=application.id, event=step.event,
-                     from_state=step.from_state, to_state=step.to_state, actor=actor.label,
-                     reason=step.reason, at=now, seconds_in_previous=seconds,
-                     evidence_event_id=evidence.id)
-    session.add(row)
+    visible = _visible_to(actor, session)
+    numbers = sorted({r.number for r in requests if isinstance(r, StepRequest)})
+    files: dict[str, _File] = {}
+    for start in range(0, len(numbers), BULK_READ):
+        query = (select(*_FILE_COLUMNS)
+                 .where(Application.number.in_(numbers[start:start + BULK_READ]), visible)
+                 .order_by(Application.id).with_for_update(of=Application))
+        for row in session.execute(query):
+            files[row.number] = _File(*row)
+    answers: list[Moved | DomainError] = []
+    events: list[NewEvent] = []
+    rows: list[dict[str, Any]] = []
+    kind, label, tag = actor.kind, actor.label, EventTag.REGISTRATION_TRANSITION
+    for request in requests:
+        if isinstance(request, DomainError):
+            answers.append(request)
+            continue
+        file = files.get(request.number)
+        try:
+            if file is None:
+                raise _not_found(request.number)
+            step = states.apply(State(file.state), request.event, kind, request.reason)
+        except DomainError as exc:
+            answers.append(exc)
+            continue
+        event, from_, to = step.event.value, step.from_state.value, step.to_state.value
+        rows.append({"application_id": file.id, "event": event, "from_state": from_,
+                     "to_state": to, "actor": label, "reason": step.reason, "at": now,
+                     "seconds_in_previous": max(0, int((now - file.state_since_at)
+                                                       .total_seconds()))})
+        events.append(NewEvent(subject_of(file.number), tag, label, now, {
+            "event": event, "from": from_, "to": to, "reason": step.reason,
+            "service": (step.information_service.value
+                        if step.information_service else None)}))
+        file.state, file.state_since_at, file.last_reason = step.to_state, now, step.reason
+        if step.information_service is not None \
+                or step.from_state == State.AWAITING_INFORMATION:
+            file.information_service = step.information_service
+        if step.event == Event.SUBMIT:
+            file.submitted_at = now
+        file.moved = True
+        answers.append(Moved(file.number, step, len(events) - 1))  # its event, by index
+    if not rows:
+        return answers
+    event_ids = _write(session, [f for f in files.values() if f.moved], rows, events,
+                       now=now, base_url=base_url)
+    return [Moved(a.number, a.step, event_ids[a.evidence_event_id])
+            if isinstance(a, Moved) else a for a in answers]
+
+
+def _write(session: Session, moved: list[_File], rows: list[dict[str, Any]],
+           events: list[NewEvent], *, now: datetime, base_url: str) -> list[int]:
+    for start in range(0, len(moved), BULK_READ):
+        chunk = moved[start:start + BULK_READ]
+        done = session.execute(_MOVE, [
+            {f"b_{name}": getattr(f, name) for name in _MOVED_COLUMNS} for f in chunk])
+        if done.rowcount != len(chunk):
+            # Only a writer that ignored the row locks could get here.
+            raise Conflict("Des dossiers ont changé entre-temps : rien n'a été enregistré, "
+                           "recommencez.")
+    _steps_in_cursor_order(session)
+    event_ids = append_events(session, events)
+    for row, event_id in zip(rows, event_ids, strict=True):
+        row["evidence_event_id"] = event_id
+    insert_rows(session, Transition.__table__, rows)
+    for f in moved:  # the ORM's copies, if any, were read before the UPDATE
+        instance = session.identity_map.get(identity_key(Application, f.id))
+        if instance is not None:
+            session.expire(instance)
+    mailed = [f for f in moved if f.owner_mail and f.state in states.MAILED_STATES]
+    centre_ids = {f.centre_id for f in mailed if f.centre_id is not None}
+    centres = {c.id: c for c in session.scalars(
+        select(Centre).where(Centre.id.in_(centre_ids)))} if centre_ids else {}
+    for f in mailed:
+        _mail_owner(session, f, now=now, base_url=base_url,
+                    centre=centres.get(f.centre_id))
     session.flush()
-    if step.to_state in states.MAILED_STATES and application.owner_mail:
-        centre = session.get(Centre, application.centre_id) if application.centre_id else None
-        _mail_owner(session, application, now=now, base_url=base_url, centre=centre)
-    return row
+    return event_ids
+
+
+def transition(session: Session, actor: Actor, number: str, event: Event | str, *,
+               now: datetime, base_url: str, reason: str | None = None) -> Transition:
+    """Move a file by ``event`` (``states.apply`` decides), as ``actor``; the
+    ``DomainError`` saying why not otherwise."""
+    [answer] = move(session, actor, [StepRequest(
+        _normalise_number(number),
+        event if isinstance(event, Event) else states.parse_event(str(event)), reason)],
+        now=now, base_url=base_url)
+    if isinstance(answer, DomainError):
+        raise answer
+    return session.scalar(select(Transition).where(
+        Transition.evidence_event_id == answer.evidence_event_id))
 
 
 def submit(session: Session, actor: Actor, number: str, *, now: datetime,
@@ -456,7 +641,7 @@ class BulkResult:
 
     index: int
     number: str | None
-    outcome: str  # "applied" | "rejected"
+    outcome: str  # "accepted" | "rejected"
     to_state: str | None = None
     errors: list[dict[str, str | None]] = field(default_factory=list)
 
@@ -465,35 +650,55 @@ class BulkResult:
                 "state": self.to_state, "errors": self.errors}
 
 
+def parse_step(item: Any) -> StepRequest:
+    """One item ``{"number", "event", "reason"}`` of the API, checked: the number in
+    our format (else unknown, as a file that is not the caller's), a known event, a
+    reason that is one line of text."""
+    if not isinstance(item, Mapping):
+        raise InvalidInput("Chaque mise à jour est un objet JSON "
+                           "{number, event, reason}.")
+    unknown = sorted(set(item) - {"number", "event", "reason"})
+    if unknown:
+        raise InvalidInput(f"Champ inconnu : {', '.join(unknown)}.", field=unknown[0])
+    number = item.get("number")
+    if not isinstance(number, str) or not number.strip():
+        raise InvalidInput("Le numéro de dossier est obligatoire.", field="number")
+    event = item.get("event")
+    if not isinstance(event, str):
+        raise InvalidInput("L'événement est obligatoire.", field="event")
+    reason = item.get("reason")
+    if reason is not None:
+        try:
+            reason = clean_text(reason, states.REASON_MAX_LENGTH)
+        except Invalid as exc:
+            raise InvalidInput(f"Motif : {exc.message}.", field="reason") from None
+    return StepRequest(_normalise_number(number), states.parse_event(event), reason)
+
+
 def bulk_transition(session: Session, actor: Actor, items: Sequence[Any], *, now: datetime,
                     base_url: str) -> list[BulkResult]:
-    """Apply up to ``BULK_MAX`` items ``{"number", "event", "reason"}``: each answered,
-    valid ones applied, invalid ones reported with their reason. Each item runs in its
-    own savepoint, so a refused one leaves nothing half-written."""
+    """Apply up to ``BULK_MAX`` items ``{"number", "event", "reason"}`` (``move``): each
+    answered, accepted with the file's new state or rejected with its reason; a refused
+    one writes nothing and leaves the others."""
     if len(items) > BULK_MAX:
         raise PayloadTooLarge(f"Au plus {BULK_MAX} mises à jour par envoi "
                               f"(reçu {len(items)}).")
-    results = []
-    for index, item in enumerate(items):
-        number = item.get("number") if isinstance(item, Mapping) else None
+    requests: list[StepRequest | DomainError] = []
+    for item in items:
         try:
-            if not isinstance(number, str) or not number.strip():
-                raise InvalidInput("Le numéro de dossier est obligatoire.", field="number")
-            event = item.get("event")
-            if not isinstance(event, str):
-                raise InvalidInput("L'événement est obligatoire.", field="event")
-            reason = item.get("reason")
-            if reason is not None and not isinstance(reason, str):
-                raise InvalidInput("Le motif doit être une chaîne de caractères.",
-                                   field="reason")
-            with session.begin_nested():
-                row = transition(session, actor, number, event, now=now, base_url=base_url,
-                                 reason=reason)
-            results.append(BulkResult(index, number, "applied", row.to_state))
+            requests.append(parse_step(item))
         except DomainError as exc:
-            results.append(BulkResult(index, number if isinstance(number, str) else None,
-                                      "rejected",
-                                      errors=[{"field": exc.field, "message": exc.message}]))
+            requests.append(exc)
+    results = []
+    for index, (item, answer) in enumerate(zip(items, move(
+            session, actor, requests, now=now, base_url=base_url), strict=True)):
+        number = item.get("number") if isinstance(item, Mapping) else None
+        number = number if isinstance(number, str) else None
+        if isinstance(answer, DomainError):
+            results.append(BulkResult(index, number, "rejected", errors=[
+                {"field": answer.field, "message": answer.message}]))
+        else:
+            results.append(BulkResult(index, number, "accepted", str(answer.step.to_state)))
     return results
 
 
@@ -535,6 +740,12 @@ class Change:
     to_state: str
     at: datetime
     reason: str | None
+    actor: str  # its kind only: provider, centre, staff, system, owner
+
+    @classmethod
+    def of(cls, row: Transition, number: str) -> Change:
+        return cls(row.id, number, row.event, row.from_state, row.to_state, row.at,
+                   row.reason, row.actor.split(":", 1)[0])
 
 
 def changes_since(session: Session, actor: Actor, cursor: int = 0, *, limit: int = 500
@@ -548,8 +759,7 @@ def changes_since(session: Session, actor: Actor, cursor: int = 0, *, limit: int
         .join(Application, Application.id == Transition.application_id)
         .where(Transition.id > cursor, _visible_to(actor, session))
         .order_by(Transition.id).limit(limit)).all()
-    changes = [Change(t.id, n, t.event, t.from_state, t.to_state, t.at, t.reason)
-               for t, n in rows]
+    changes = [Change.of(t, n) for t, n in rows]
     return changes, (changes[-1].cursor if changes else cursor)
 
 

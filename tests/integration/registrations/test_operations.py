@@ -201,7 +201,8 @@ def test_a_file_moved_meanwhile_is_not_moved_twice(ctx, session, clock, registra
     session.execute(Application.__table__.update().where(
         Application.__table__.c.id == application.id).values(state="en_attente_paiement"))
     assert loaded.state == "a_completer"
-    with pytest.raises(Conflict, match="changé entre-temps"):
+    # A step reads the file afresh (locked on PostgreSQL), never the ORM's stale copy.
+    with pytest.raises(Conflict, match="impossible pour un dossier « En attente de paie"):
         reg.submit(session, w.garage_actor, application.number, now=clock.now(),
                    base_url=BASE)
 
@@ -230,8 +231,8 @@ def test_bulk_updates_answer_every_item(ctx, session, clock, registration_world)
         "not an object",
         {"number": second.number, "event": "abandon", "reason": "Vente annulée"},
     ], now=clock.now(), base_url=BASE)
-    assert [r.outcome for r in results] == ["applied", "rejected", "rejected", "rejected",
-                                            "rejected", "rejected", "applied"]
+    assert [r.outcome for r in results] == ["accepted", "rejected", "rejected", "rejected",
+                                            "rejected", "rejected", "accepted"]
     assert results[0].to_state == "en_attente_paiement"
     assert "impossible pour un dossier" in results[1].errors[0]["message"]
     assert "Aucun dossier" in results[2].errors[0]["message"]

@@ -49,6 +49,15 @@ def test_scopes_grant_api_permissions_and_are_parsed_strictly():
         parse_scopes(["decisions:read", "staff:home"])
 
 
+def test_registration_scopes_belong_to_one_kind_of_organisation():
+    from notify.auth.models import OrganisationKind
+
+    kinds = {name: scope.organisation_kind for name, scope in SCOPES.items()
+             if scope.organisation_kind}
+    assert kinds == {"registrations:file": "provider", "registrations:instruct": "centre"}
+    assert set(kinds.values()) <= set(OrganisationKind)
+
+
 def test_reading_scope_sees_only_its_own_organisation():
     read = SCOPES["decisions:read"]
     assert read.check_owner(1, 1) and not read.check_owner(1, 2)
