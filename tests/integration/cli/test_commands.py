@@ -44,7 +44,8 @@ def test_demo_load_prints_working_credentials(notify):
     assert {"licence_number", "email", "password"} <= set(data["holders"][0])
     assert [(d["outcome"], d["channel"]) for d in data["decisions"]] == [
         ("accepted", "online")] * 3 + [("accepted", "postal_simple"),
-                                       ("accepted", "postal_registered")]
+                                       ("accepted", "postal_registered"),
+                                       ("accepted", "postal_simple")]
     again = json.loads(notify("demo", "load").stdout)
     assert {d["outcome"] for d in again["decisions"]} == {"duplicate"}
     assert again["holders"][0]["email"] == data["holders"][0]["email"]
