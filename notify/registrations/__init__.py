@@ -1,12 +1,13 @@
-"""Vehicle registration files (issue #9, phase 1): the state machine, the numbers, the
-operations phase 2's API and staff pages will call, the owner's tracking pages."""
+"""Vehicle registration files (issue #9): the state machine, the numbers, the operations
+the API and the staff pages call, the owner's tracking pages, the staff's pages
+(``staff.py``: files, providers' register, backlog dashboard)."""
 
 
 def init_app(app) -> None:
-    """Register the registrations' blueprint and job on ``app``."""
-    from notify.jobs import register_jobs
-    from notify.registrations.jobs import JOBS
+    """Register the registrations' blueprints on ``app`` (failed tracking tries are
+    forgotten by the login's ``forget_login_failures`` job)."""
+    from notify.registrations.staff import bp as staff_bp
     from notify.registrations.views import bp
 
     app.register_blueprint(bp)
-    register_jobs(app, *JOBS)
+    app.register_blueprint(staff_bp)
