@@ -47,6 +47,8 @@ class ProviderStatusForm(Form):
                       description="Obligatoire pour une suspension.")
 
     def validate_reason(self, field) -> None:
+        if not (field.data or "").strip():
+            raise ValidationError("Indiquez le motif.")
         try:
             # one paragraph: line breaks typed in the box become spaces
             field.data = clean_text(" ".join((field.data or "").split()), REASON_MAX_LENGTH)

@@ -126,8 +126,9 @@ def _provider_page(provider_id: int, forms: dict[str, ProviderStatusForm], statu
     if provider is None:
         raise NotFound("Ce professionnel n'est pas au registre.")
     now = _now()
-    allowed = {action: form for action, form in forms.items()
-               if ProviderStatus(provider.status) in ACTIONS[action][2]}
+    allowed = {action: form for action, form in forms.items()  # a refused one stays shown
+               if ProviderStatus(provider.status) in ACTIONS[action][2] or form.errors
+               or form.form_errors}
     return render_template(
         "registrations/staff/provider.html", provider=provider, name=name,
         history=ops.provider_history(s, provider_id), labels=ops.STATUS_LABELS,
