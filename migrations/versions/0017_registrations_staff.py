@@ -23,8 +23,8 @@ _FINALS = "'distribue', 'rejetee', 'sans_suite'"
 _PARTIAL = {
     'ix_registration_applications_open_filed_at': (
         ['filed_at', 'id'], f"state NOT IN ({_FINALS})"),
-    'ix_registration_applications_open_centre_id_filed_at': (
-        ['centre_id', 'filed_at'], f"state NOT IN ({_FINALS})"),
+    'ix_registration_applications_open_centre_id_state': (
+        ['centre_id', 'state', 'filed_at'], f"state NOT IN ({_FINALS})"),
     'ix_registration_applications_open_state_since_at': (
         ['state_since_at', 'centre_id'], f"state NOT IN ({_FINALS})"),
     'ix_registration_applications_finished_state_since_at': (

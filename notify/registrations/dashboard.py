@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 
 from notify.registrations import queries
 from notify.registrations.models import Centre
-from notify.registrations.states import FINAL_STATES, STATE_LABELS, State
+from notify.registrations.states import STATE_LABELS, State
 
 WEEKS = 12
-"""Weeks of the intake chart, and of the steps the delays per step are computed on."""
+"""Weeks of the intake chart."""
+DELAY_WEEKS = 4
+"""Weeks of the steps the delays per step are computed on (the current delays)."""
 UNASSIGNED = "non affecté"
 
 
@@ -49,18 +51,16 @@ def centres(session: Session) -> list[Centre]:
 
 
 def _per_centre(session: Session, centre_id: int | None) -> Table:
-    counts = queries.files_per_centre_and_state(session, centre_id)
+    counts = queries.files_per_centre_and_state(session, centre_id, open_only=True)
     states = [s for s in State if any(state == s for _c, state, _n in counts)]
     grid: dict[str, dict[str, int]] = {}
     for code, state, n in counts:
         grid.setdefault(code or UNASSIGNED, {})[state] = n
-    rows = []
-    for code, per_state in grid.items():
-        open_ = sum(n for s, n in per_state.items() if State(s) not in FINAL_STATES)
-        rows.append((code, open_, *(per_state.get(s, 0) for s in states)))
-    return Table("centres", "Dossiers par centre et par statut",
-                 "Nombre de dossiers de chaque centre d'instruction dans chaque statut ; "
-                 "« en cours » compte ceux qui ne sont pas terminés.",
+    rows = [(code, sum(per_state.values()), *(per_state.get(s, 0) for s in states))
+            for code, per_state in grid.items()]
+    return Table("centres", "Dossiers en cours par centre et par statut",
+                 "Nombre de dossiers en cours de chaque centre d'instruction dans chaque "
+                 "statut (les dossiers terminés sont comptés par semaine plus bas).",
                  ("Centre", "En cours", *(STATE_LABELS[s] for s in states)), rows,
                  Chart(("en cours",), (1,)))
 
@@ -84,11 +84,11 @@ def _weeks(session: Session, now: datetime, centre_id: int | None) -> Table:
 
 def _delays(session: Session, now: datetime) -> Table:
     rows = [(STATE_LABELS[State(d.state)], d.count, d.median_seconds, d.p90_seconds)
-            for d in queries.step_delays(session, since=now - timedelta(weeks=WEEKS))]
-    return Table("delais", f"Temps passé par étape, {WEEKS} dernières semaines",
+            for d in queries.recent_step_delays(session, now - timedelta(weeks=DELAY_WEEKS))]
+    return Table("delais", f"Temps passé par étape, {DELAY_WEEKS} dernières semaines",
                  "Pour les dossiers sortis d'un statut au cours de la période : temps "
                  "médian passé dans ce statut, et temps sous lequel sortent 9 dossiers sur "
-                 "10 (90e centile). Tous centres confondus.",
+                 "10 (90e centile), à l'heure près. Tous centres confondus.",
                  ("Statut", "Dossiers sortis", "Médiane", "90e centile"), rows,
                  Chart(("médiane", "90e centile"), (2, 3), unit="jours", scale=86400))
 

@@ -44,12 +44,15 @@ def _of_centre(query, centre_id: int | None):
     return query if centre_id is None else query.where(Application.centre_id == centre_id)
 
 
-def files_per_centre_and_state(session: Session, centre_id: int | None = None
-                               ) -> list[tuple[str | None, str, int]]:
-    """(centre code or None when unassigned, state, count) for every file. Counted per
-    centre id first (the index's order), named afterwards."""
-    counts = (_of_centre(select(Application.centre_id, Application.state,
-                                func.count().label("n")), centre_id)
+def files_per_centre_and_state(session: Session, centre_id: int | None = None, *,
+                               open_only: bool = False) -> list[tuple[str | None, str, int]]:
+    """(centre code or None when unassigned, state, count) for every file (with
+    ``open_only``, every open file: the dashboard's backlog, read from the open files'
+    index alone). Counted per centre id first (the index's order), named afterwards."""
+    counts = select(Application.centre_id, Application.state, func.count().label("n"))
+    if open_only:
+        counts = counts.where(_OPEN)
+    counts = (_of_centre(counts, centre_id)
               .group_by(Application.centre_id, Application.state).subquery())
     return [tuple(row) for row in session.execute(
         select(Centre.code, counts.c.state, counts.c.n)
@@ -113,11 +116,9 @@ class StepDelay:
     p90_seconds: int
 
 
-def step_delays(session: Session, state: State | None = None, *,
-                since: datetime | None = None) -> list[StepDelay]:
+def step_delays(session: Session, state: State | None = None) -> list[StepDelay]:
     """Median and 90th percentile of the time files spent in each state before leaving
-    it (nearest-rank percentiles: the value of rank ⌈p·n⌉, so always an observed one);
-    with ``since``, of the steps taken since then only (the dashboard's recent delays)."""
+    it (nearest-rank percentiles: the value of rank ⌈p·n⌉, so always an observed one)."""
     ranked = (select(Transition.from_state.label("state"),
                      Transition.seconds_in_previous.label("seconds"),
                      func.row_number().over(partition_by=Transition.from_state,
@@ -128,8 +129,6 @@ def step_delays(session: Session, state: State | None = None, *,
                      Transition.seconds_in_previous.is_not(None)))
     if state is not None:
         ranked = ranked.where(Transition.from_state == str(state))
-    if since is not None:
-        ranked = ranked.where(Transition.at >= since)
     ranked = ranked.subquery()
     # ⌈p·n⌉ with integers: (p100·n + 99) // 100
     median_rank = (ranked.c.n * 50 + 99) // 100
@@ -140,6 +139,36 @@ def step_delays(session: Session, state: State | None = None, *,
                func.max(case((ranked.c.rank == p90_rank, ranked.c.seconds))))
         .group_by(ranked.c.state).order_by(ranked.c.state)).all()
     return [StepDelay(s, n, median, p90) for s, n, median, p90 in rows]
+
+
+def recent_step_delays(session: Session, since: datetime) -> list[StepDelay]:
+    """``step_delays`` of the steps taken since ``since``, to the hour: the times are
+    counted per state and whole hour (no sort, so that it stays fast on millions of
+    steps), and each percentile is the start of the hour holding the nearest-rank value
+    (the exact value rounded down to the hour)."""
+    hour = (Transition.seconds_in_previous / 3600).label("hour")
+    histogram: dict[str, list[tuple[int, int]]] = {}
+    for state, h, n in session.execute(
+            select(Transition.from_state, hour, func.count())
+            .where(Transition.at >= since, Transition.from_state.is_not(None),
+                   Transition.seconds_in_previous.is_not(None))
+            .group_by(Transition.from_state, hour)):
+        histogram.setdefault(state, []).append((int(h), n))
+    delays = []
+    for state, counts in sorted(histogram.items()):
+        counts.sort()
+        total = sum(n for _h, n in counts)
+
+        def at_rank(percent: int, counts=counts, total=total) -> int:
+            rank, seen = (total * percent + 99) // 100, 0
+            for h, n in counts:
+                seen += n
+                if seen >= rank:
+                    return h * 3600
+            raise AssertionError("unreachable: the ranks are within the total")
+
+        delays.append(StepDelay(state, total, at_rank(50), at_rank(90)))
+    return delays
 
 
 @dataclass(frozen=True)
@@ -153,18 +182,21 @@ class LateProvider:
 
 def late_files_per_provider(session: Session, now: datetime) -> list[LateProvider]:
     """Per provider: files transmitted after the end of their delay from the mandate,
-    and files still not transmitted whose delay has run out (``transmit_by_at``)."""
-    late = TRANSMITTED_LATE
-    overdue = and_(NOT_TRANSMITTED, Application.transmit_by_at < now)
-    rows = session.execute(
-        select(Provider.id, Organisation.name, Provider.habilitation_number,
-               func.sum(case((late, 1), else_=0)), func.sum(case((overdue, 1), else_=0)))
-        .join(Application, Application.provider_id == Provider.id)
+    and files still not transmitted whose delay has run out (``transmit_by_at``). Each
+    count is read from its own partial index alone."""
+    late = dict(session.execute(
+        select(Application.provider_id, func.count()).where(TRANSMITTED_LATE)
+        .group_by(Application.provider_id)).all())
+    overdue = dict(session.execute(
+        select(Application.provider_id, func.count())
+        .where(NOT_TRANSMITTED, Application.transmit_by_at < now)
+        .group_by(Application.provider_id)).all())
+    named = session.execute(
+        select(Provider.id, Organisation.name, Provider.habilitation_number)
         .join(Organisation, Organisation.id == Provider.organisation_id)
-        .where(or_(late, overdue))
-        .group_by(Provider.id, Organisation.name, Provider.habilitation_number)
-        .order_by(Provider.id)).all()
-    return [LateProvider(*row) for row in rows]
+        .where(Provider.id.in_(set(late) | set(overdue))).order_by(Provider.id)).all()
+    return [LateProvider(id_, name, number, late.get(id_, 0), overdue.get(id_, 0))
+            for id_, name, number in named]
 
 
 def late_files_of_provider(session: Session, provider_id: int, now: datetime,

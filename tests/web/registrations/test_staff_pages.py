@@ -259,7 +259,7 @@ def test_the_dashboard_shows_every_table_beside_its_chart(browser, clock, enroll
     clock.advance(timedelta(days=40))
     sign_in(browser, clock, enrolled_staff, "registration")
     page = browser.get("/agents/immatriculations/tableau-de-bord").get_data(as_text=True)
-    for title in ("Dossiers par centre et par statut", "Âge des dossiers en cours",
+    for title in ("Dossiers en cours par centre et par statut", "Âge des dossiers en cours",
                   "Dépôts et dossiers terminés", "Temps passé par étape",
                   "Dossiers en cours les plus anciens", "Dossiers sans événement depuis 30 jours",
                   "Retards de transmission par professionnel"):
