@@ -67,8 +67,10 @@ _OPEN = ("ix_registration_applications_open_filed_at",
          "ix_registration_applications_open_centre_id_state",
          "ix_registration_applications_open_state_since_at")
 EXPECTED = {  # each query: one index of each group
-    "centres": [("ix_registration_applications_open_centre_id_state",)],
-    "ages": [_OPEN],  # all open files are read: any index of them only will do
+    # All (or a centre's) open files are read: any index of the open files only will do
+    # (on a million files the planner takes the one it can read alone, see the bench).
+    "centres": [_OPEN],
+    "ages": [_OPEN],
     "semaines": [("ix_registration_applications_filed_at_centre_id",),
                  ("ix_registration_applications_finished_state_since_at",)],
     "delais": [("ix_registration_transitions_at_from_state",)],
