@@ -22,6 +22,7 @@ WEEKS = 12
 DELAY_WEEKS = 4
 """Weeks of the steps the delays per step are computed on (the current delays)."""
 UNASSIGNED = "non affecté"
+STALE_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Table:
     rows: list[tuple] = field(default_factory=list)
     chart: Chart | None = None
     links: bool = False  # the first cell is a file number, linked to its page
+    on_page: int | None = None  # rows shown on the page (all of them in the CSV)
 
 
 def centres(session: Session) -> list[Centre]:
@@ -106,13 +108,14 @@ def _stale(session: Session, now: datetime, days: int, centre_id: int | None,
            names: dict[int, str]) -> Table:
     rows = [(a.number, names.get(a.centre_id, UNASSIGNED), STATE_LABELS[State(a.state)],
              a.state_since_at)
-            for a in queries.stale_files(session, now, days, centre_id=centre_id)]
-    limit = "" if len(rows) < 500 else " (les 500 plus anciens)"
-    return Table("inactifs", f"Dossiers sans événement depuis {days} jours{limit}",
+            for a in queries.stale_files(session, now, days, centre_id=centre_id,
+                                         limit=STALE_LIMIT)]
+    count = f"{len(rows)}" if len(rows) < STALE_LIMIT else f"{STALE_LIMIT} ou plus"
+    return Table("inactifs", f"Dossiers sans événement depuis {days} jours : {count}",
                  f"Dossiers en cours dont le statut n'a pas changé depuis {days} jours, "
-                 "les plus anciens d'abord.",
+                 f"les plus anciens d'abord (les {STALE_LIMIT} premiers dans l'export CSV).",
                  ("Dossier", "Centre", "Statut", "Dans ce statut depuis le"), rows,
-                 links=True)
+                 links=True, on_page=20)
 
 
 def _late(session: Session, now: datetime, mandate_days: int) -> Table:
