@@ -1,4 +1,5 @@
-"""Registrations, staff side: the backlog dashboard's indexes; the tracking page's failed
+"""Registrations, staff side: the backlog dashboard's indexes and the staff search's
+(VIN, registration number); the tracking page's failed
 tries are counted by the login's throttle (``login_failures``, principal
 ``registration:<number>``), so their own table goes.
 
@@ -44,6 +45,10 @@ def upgrade() -> None:
 
     op.create_index('ix_registration_applications_filed_at_centre_id',
                     'registration_applications', ['filed_at', 'centre_id'], unique=False)
+    op.create_index('ix_registration_applications_vin', 'registration_applications', ['vin'],
+                    unique=False)
+    op.create_index('ix_registration_applications_plate', 'registration_applications',
+                    ['plate'], unique=False)
     for name, (columns, where) in _PARTIAL.items():
         op.create_index(name, 'registration_applications', columns, unique=False,
                         postgresql_where=sa.text(where), sqlite_where=sa.text(where))
@@ -56,6 +61,8 @@ def downgrade() -> None:
                   table_name='registration_transitions')
     for name in reversed(_PARTIAL):
         op.drop_index(name, table_name='registration_applications')
+    op.drop_index('ix_registration_applications_plate', table_name='registration_applications')
+    op.drop_index('ix_registration_applications_vin', table_name='registration_applications')
     op.drop_index('ix_registration_applications_filed_at_centre_id',
                   table_name='registration_applications')
 

@@ -125,6 +125,8 @@ class Application(Base):
         # The backlog dashboard (``queries``), measured on 1,000,000 files
         # (bench/bench_registrations_dashboard.py):
         Index("ix_registration_applications_filed_at_centre_id", "filed_at", "centre_id"),
+        Index("ix_registration_applications_vin", "vin"),  # the staff's search
+        Index("ix_registration_applications_plate", "plate"),
         _partial("ix_registration_applications_open_filed_at", "filed_at", "id",
                  where=OPEN_FILES),
         _partial("ix_registration_applications_open_centre_id_state", "centre_id",

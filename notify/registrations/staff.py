@@ -53,6 +53,14 @@ def _now() -> datetime:
     return services().clock.now()
 
 
+def _provider_id(value: str) -> int:
+    """A provider's id in an address (a string there, so that a wrong one gets this
+    page's refusal or 404, not the router's)."""
+    if not value.isdigit():
+        raise NotFound("Ce professionnel n'est pas au registre.")
+    return int(value)
+
+
 def _centre_id() -> int | None:
     value = request.args.get("centre", "")
     return int(value) if value.isdigit() else None
@@ -148,16 +156,18 @@ def _form(action: str) -> ProviderStatusForm:
     return form
 
 
-@bp.get("/prestataires/<int:provider_id>")
+@bp.get("/prestataires/<provider_id>")
 @requires(READ)
 @read_only
-def provider(provider_id: int):
-    return _provider_page(provider_id, {action: _form(action) for action in ACTIONS})
+def provider(provider_id: str):
+    return _provider_page(_provider_id(provider_id),
+                          {action: _form(action) for action in ACTIONS})
 
 
-@bp.post("/prestataires/<int:provider_id>/<action>")
+@bp.post("/prestataires/<provider_id>/<action>")
 @requires(MANAGE)
-def change_status(provider_id: int, action: str):
+def change_status(provider_id: str, action: str):
+    provider_id = _provider_id(provider_id)
     if action not in ACTIONS:
         raise NotFound("Action inconnue.")
     form = _form(action)

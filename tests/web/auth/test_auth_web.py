@@ -150,8 +150,8 @@ def test_each_kind_reaches_only_its_own_pages(app, browser, clock, open_account,
     if who == "holder":
         open_account(email="titulaire@example.fr")
         assert browser.login("titulaire@example.fr").status_code == 302
-    elif who == "staff":
-        email, secret, _ = enrolled_staff()
+    elif who == "staff":  # an administrator holds every staff permission
+        email, secret, _ = enrolled_staff(email="admin@example.fr", role="admin")
         assert staff_login(browser, email, current_code(secret, clock)).status_code == 302
     csrf = browser.csrf_of(browser.get("/agents/connexion").get_data(as_text=True))
     # Logging out ends the session: one's own logout comes last.

@@ -261,7 +261,8 @@ def test_the_dashboard_shows_every_table_beside_its_chart(browser, clock, enroll
     page = browser.get("/agents/immatriculations/tableau-de-bord").get_data(as_text=True)
     for title in ("Dossiers en cours par centre et par statut", "Âge des dossiers en cours",
                   "Dépôts et dossiers terminés", "Temps passé par étape",
-                  "Dossiers en cours les plus anciens", "Dossiers sans événement depuis 30 jours : ",
+                  "Dossiers en cours les plus anciens",
+                  "Dossiers sans événement depuis 30 jours : ",
                   "Retards de transmission par professionnel"):
         assert title in page, title
     assert page.count('role="img"') == 5 and page.count("<title id=") == 5
