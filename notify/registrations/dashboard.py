@@ -32,8 +32,7 @@ class Chart:
 
     series: tuple[str, ...]
     columns: tuple[int, ...]
-    unit: str = "dossiers"
-    scale: float = 1  # values are divided by it (seconds shown in days)
+    scale: float = 1  # values are divided by it (86400: seconds shown in days, "j")
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ def _delays(session: Session, now: datetime) -> Table:
                  "médian passé dans ce statut, et temps sous lequel sortent 9 dossiers sur "
                  "10 (90e centile), à l'heure près. Tous centres confondus.",
                  ("Statut", "Dossiers sortis", "Médiane", "90e centile"), rows,
-                 Chart(("médiane", "90e centile"), (2, 3), unit="jours", scale=86400))
+                 Chart(("médiane", "90e centile"), (2, 3), scale=86400))
 
 
 def _oldest(session: Session, centre_id: int | None, names: dict[int, str]) -> Table:
