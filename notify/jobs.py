@@ -43,7 +43,6 @@ ORDER = (
     "send_outbox",
     "record_deemed_notifications",
     "forget_login_failures",
-    "forget_tracking_failures",
     "purge_decisions",
     "purge_outbox",
     "check_evidence",

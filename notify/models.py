@@ -21,7 +21,6 @@ from notify.registrations.models import (
     Centre,
     Provider,
     ProviderStatusChange,
-    TrackingFailure,
     Transition,
 )
 
@@ -29,4 +28,4 @@ __all__ = ["Account", "ActivationCode", "ApiClient", "Application", "Base", "Cen
            "EmailToken", "Event", "EvidenceBatch", "FranceConnectLink", "Holder", "JobRun",
            "LoginFailure", "Organisation", "OutboxMessage", "PostalBatch", "Provider",
            "ProviderStatusChange", "StaffAccess", "StaffMember", "StaffRecoveryCode",
-           "TrackingFailure", "Transition"]
+           "Transition"]

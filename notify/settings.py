@@ -104,6 +104,7 @@ class Settings:
     franceconnect_client_secret: str | None = field(default=None, repr=False)
     registration_mandate_days: int = 15
     registration_ww_months: int = 4
+    registration_stale_days: int = 30
 
     @property
     def is_production(self) -> bool:
@@ -371,6 +372,8 @@ def load_settings(
         # Validity of a WW provisional number: four months since the arrêté of
         # 15 December 2025 as read, not confirmed.
         registration_ww_months=read.integer("registration_ww_months", 4, minimum=1),
+        # The dashboard's "files with no event for N days", until staff choose another N.
+        registration_stale_days=read.integer("registration_stale_days", 30, minimum=1),
     )
     if production and not tsa_url and read.raw("tsa_policy_oid") in (None, ""):
         read.problems.append("NOTIFY_TSA_POLICY_OID (OID de la politique d'horodatage) est "

@@ -29,6 +29,8 @@ class Permission(enum.StrEnum):
     STAFF_EVIDENCE_READ = "staff:evidence:read"
     STAFF_MEMBERS_MANAGE = "staff:members:manage"
     STAFF_ORGANISATIONS_MANAGE = "staff:organisations:manage"
+    STAFF_REGISTRATIONS_READ = "staff:registrations:read"  # files, dashboard, providers
+    STAFF_PROVIDERS_MANAGE = "staff:providers:manage"  # suspend, withdraw, reinstate
     API_DECISIONS_DEPOSIT = "api:decisions:deposit"
     API_DECISIONS_READ = "api:decisions:read"  # only what its organisation deposited
     API_REGISTRATIONS_FILE = "api:registrations:file"  # a provider, its own files only
@@ -42,6 +44,10 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.STAFF_EVIDENCE_READ: "lire les preuves",
     Permission.STAFF_MEMBERS_MANAGE: "gérer les agents",
     Permission.STAFF_ORGANISATIONS_MANAGE: "gérer les organisations partenaires",
+    Permission.STAFF_REGISTRATIONS_READ: "consulter les dossiers d'immatriculation, le "
+                                         "tableau de bord et le registre des professionnels",
+    Permission.STAFF_PROVIDERS_MANAGE: "suspendre, retirer ou rétablir l'habilitation "
+                                       "d'un professionnel",
     Permission.API_DECISIONS_DEPOSIT: "déposer des décisions",
     Permission.API_DECISIONS_READ: "lire l'état des décisions déposées par son organisation",
     Permission.API_REGISTRATIONS_FILE: "déposer et suivre ses demandes d'immatriculation "
@@ -54,7 +60,8 @@ KIND_PERMISSIONS: dict[PrincipalKind, frozenset[Permission]] = {
     PrincipalKind.HOLDER: frozenset({Permission.HOLDER_SPACE}),
     PrincipalKind.STAFF: frozenset({
         Permission.STAFF_HOME, Permission.STAFF_DECISIONS_READ, Permission.STAFF_EVIDENCE_READ,
-        Permission.STAFF_MEMBERS_MANAGE, Permission.STAFF_ORGANISATIONS_MANAGE}),
+        Permission.STAFF_MEMBERS_MANAGE, Permission.STAFF_ORGANISATIONS_MANAGE,
+        Permission.STAFF_REGISTRATIONS_READ, Permission.STAFF_PROVIDERS_MANAGE}),
     PrincipalKind.API_CLIENT: frozenset({
         Permission.API_DECISIONS_DEPOSIT, Permission.API_DECISIONS_READ,
         Permission.API_REGISTRATIONS_FILE, Permission.API_REGISTRATIONS_INSTRUCT}),
@@ -64,15 +71,21 @@ KIND_PERMISSIONS: dict[PrincipalKind, frozenset[Permission]] = {
 class Role(enum.StrEnum):
     LEGAL = "legal"  # juriste : lit les décisions et les preuves
     ADMIN = "admin"  # administrateur : en plus, gère les agents et les organisations
+    REGISTRATION = "registration"  # agent des immatriculations : dossiers, professionnels
 
 
-ROLE_LABELS: dict[Role, str] = {Role.LEGAL: "juriste", Role.ADMIN: "administrateur"}
+ROLE_LABELS: dict[Role, str] = {Role.LEGAL: "juriste", Role.ADMIN: "administrateur",
+                                Role.REGISTRATION: "agent des immatriculations"}
 
 _LEGAL = frozenset({Permission.STAFF_HOME, Permission.STAFF_DECISIONS_READ,
                     Permission.STAFF_EVIDENCE_READ})
+_REGISTRATION = frozenset({Permission.STAFF_HOME, Permission.STAFF_REGISTRATIONS_READ,
+                           Permission.STAFF_PROVIDERS_MANAGE})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.LEGAL: _LEGAL,
-    Role.ADMIN: _LEGAL | {Permission.STAFF_MEMBERS_MANAGE, Permission.STAFF_ORGANISATIONS_MANAGE},
+    Role.ADMIN: _LEGAL | _REGISTRATION | {Permission.STAFF_MEMBERS_MANAGE,
+                                          Permission.STAFF_ORGANISATIONS_MANAGE},
+    Role.REGISTRATION: _REGISTRATION,
 }
 
 

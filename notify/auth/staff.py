@@ -79,7 +79,7 @@ def create_member(session: Session, email: str, role: str, now: datetime) -> Enr
     try:
         role = Role(role)
     except ValueError:
-        raise InvalidInput(f"Rôle inconnu : {role} (legal ou admin).", field="role") from None
+        raise InvalidInput(f"Rôle inconnu : {role} ({', '.join(Role)}).", field="role") from None
     if session.scalar(select(StaffMember.id).where(StaffMember.email == email)) is not None:
         raise Conflict(f"Un agent a déjà l'adresse {email}.")
     token = new_link_token()

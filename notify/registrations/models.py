@@ -5,10 +5,23 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notify.db import Base
+from notify.registrations.states import FINAL_STATES, State
+
+_FINALS = ", ".join(f"'{state}'" for state in sorted(FINAL_STATES))
+OPEN_FILES = text(f"state NOT IN ({_FINALS})")
+FINISHED_FILES = text(f"state IN ({_FINALS})")
+TRANSMITTED_LATE = text("submitted_at > transmit_by_at")
+NOT_TRANSMITTED = text(f"submitted_at IS NULL AND state = '{State.TO_COMPLETE}'")
+
+
+def _partial(name: str, *columns: str, where) -> Index:
+    """An index of the files ``where`` says (the dashboard's queries repeat the same
+    condition, so that both databases see the index applies)."""
+    return Index(name, *columns, postgresql_where=where, sqlite_where=where)
 
 
 class Procedure(enum.StrEnum):
@@ -109,6 +122,23 @@ class Application(Base):
         UniqueConstraint("provider_id", "provider_reference"),
         Index("ix_registration_applications_centre_id_state", "centre_id", "state"),
         Index("ix_registration_applications_state_since_at", "state", "state_since_at"),
+        # The backlog dashboard (``queries``), measured on 1,000,000 files
+        # (bench/bench_registrations_dashboard.py):
+        Index("ix_registration_applications_filed_at_centre_id", "filed_at", "centre_id"),
+        Index("ix_registration_applications_vin", "vin"),  # the staff's search
+        Index("ix_registration_applications_plate", "plate"),
+        _partial("ix_registration_applications_open_filed_at", "filed_at", "id",
+                 where=OPEN_FILES),
+        _partial("ix_registration_applications_open_centre_id_state", "centre_id",
+                 "state", "filed_at", where=OPEN_FILES),
+        _partial("ix_registration_applications_open_state_since_at", "state_since_at",
+                 "centre_id", where=OPEN_FILES),
+        _partial("ix_registration_applications_finished_state_since_at", "state_since_at",
+                 "centre_id", where=FINISHED_FILES),
+        _partial("ix_registration_applications_transmitted_late", "provider_id",
+                 where=TRANSMITTED_LATE),
+        _partial("ix_registration_applications_not_transmitted", "transmit_by_at",
+                 "provider_id", where=NOT_TRANSMITTED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,6 +184,8 @@ class Transition(Base):
     __table_args__ = (
         Index("ix_registration_transitions_from_state", "from_state",
               "seconds_in_previous"),
+        Index("ix_registration_transitions_at_from_state", "at", "from_state",
+              "seconds_in_previous"),  # the dashboard's recent delays per step
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,19 +199,3 @@ class Transition(Base):
     at: Mapped[datetime]
     seconds_in_previous: Mapped[int | None]
     evidence_event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), unique=True)
-
-
-class TrackingFailure(Base):
-    """A wrong number/code pair on the tracking page, for throttling per client address
-    and per application number. Forgotten once outside the throttling window."""
-
-    __tablename__ = "registration_tracking_failures"
-    __table_args__ = (
-        Index("ix_registration_tracking_failures_address_at", "address", "at"),
-        Index("ix_registration_tracking_failures_number_at", "number", "at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    address: Mapped[str] = mapped_column(String(64))
-    number: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime]

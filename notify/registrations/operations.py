@@ -24,15 +24,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, or_, select, true, update
+from sqlalchemy import bindparam, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from notify.accounts.models import Account, AccountState
-from notify.auth.models import Organisation, OrganisationKind
+from notify.auth import throttle
+from notify.auth.models import Organisation, OrganisationKind, StaffMember
 from notify.auth.secrets import digest, new_activation_code, normalize_activation_code
 from notify.auth.throttle import LoginLimits
+from notify.backoffice.access import AccessAction, Accessed, record_access, registration_file
 from notify.db import insert_rows
 from notify.errors import (
     Conflict,
@@ -41,7 +43,6 @@ from notify.errors import (
     NotAllowed,
     NotFound,
     PayloadTooLarge,
-    TooManyAttempts,
 )
 from notify.evidence.log import NewEvent, append_events, format_instant, record_event
 from notify.evidence.models import Event as EvidenceEvent
@@ -57,7 +58,6 @@ from notify.registrations.models import (
     Provider,
     ProviderStatus,
     ProviderStatusChange,
-    TrackingFailure,
     Transition,
     subject_of,
 )
@@ -332,7 +332,7 @@ def new_number() -> str:
 
 
 def file_application(session: Session, actor: Actor, data: Mapping[str, Any], *,
-                     now: datetime, mandate_days: int, test_domains: bool = True) -> Filed:
+                     now: datetime, mandate_days: int, test_domains: bool) -> Filed:
     """File an application (the API's create). Idempotent on the provider's own
     reference: the same reference with the same content answers the existing file
     (``duplicate``), with another content a ``Conflict``.
@@ -912,43 +912,52 @@ def provider_history(session: Session, provider_id: int) -> list[ProviderStatusC
 # --- the owner ---------------------------------------------------------------------
 
 
-def _recent_failures(session: Session, column, value, since: datetime) -> int:
-    return session.scalar(select(func.count()).select_from(TrackingFailure)
-                          .where(column == value, TrackingFailure.at > since))
-
-
 def track(session: Session, number: str, code: str, *, address: str, now: datetime,
           limits: LoginLimits) -> Application:
-    """The owner opens his file with its number and tracking code, throttled like the
-    login: past the limit per client address or per file number, every try is refused
-    (even a right one) until the window has passed. One message for every wrong pair,
-    so that the page does not tell which numbers exist."""
+    """The owner opens his file with its number and tracking code, throttled by the
+    login's own mechanism (``notify.auth.throttle``, principal ``registration:<number>``):
+    past the limit per client address or per file number, every try is refused (even a
+    right one) until the window has passed. One message for every wrong pair, so that
+    the page does not tell which numbers exist."""
     number = "".join(number.split()).upper()[:16]
-    since = now - limits.window
-    wait = ("Trop de tentatives. Réessayez dans "
-            f"{int(limits.window.total_seconds()) // 60} minutes.")
-    if (_recent_failures(session, TrackingFailure.address, address, since)
-            >= limits.per_address
-            or _recent_failures(session, TrackingFailure.number, number, since)
-            >= limits.per_principal):
-        raise TooManyAttempts(wait)
+    principal = subject_of(number)
+    throttle.check_address(session, address, now, limits)
+    throttle.check_principal(session, principal, None, now, limits)
     application = session.scalar(select(Application).where(Application.number == number))
     given = digest(normalize_activation_code(code or ""))
     if application is None or not secrets.compare_digest(
             application.tracking_code_sha256, given):
-        session.add(TrackingFailure(address=address[:64], number=number, at=now))
-        session.flush()
+        throttle.record_failure(session, principal=principal, address=address[:64],
+                                device=None, now=now)
         raise InvalidInput(TRACKING_REFUSED)
     return application
 
 
-def forget_tracking_failures(session: Session, now: datetime, limits: LoginLimits) -> int:
-    """Job: delete tracking failures older than the throttling window (client addresses
-    are personal data, kept only while they serve throttling)."""
-    result = session.execute(delete(TrackingFailure)
-                             .where(TrackingFailure.at <= now - limits.window))
-    session.flush()
-    return result.rowcount
+# --- staff -------------------------------------------------------------------------
+
+
+def staff_file(session: Session, member: StaffMember, number: str, *, reason: str,
+               action: AccessAction, now: datetime) -> FileView:
+    """A staff member reads a file (its page, or its evidence bundle with ``action``
+    ``BUNDLE``): the read is recorded in the access log with the member's reason
+    (``notify.backoffice.access``) before anything is shown."""
+    view = read_application(session, Actor.staff(member.reference), number)
+    record_access(session, member, action, now=now, reason=reason,
+                  read=[Accessed(registration_file(view.application.number))])
+    return view
+
+
+def staff_search(session: Session, member: StaffMember, text: str, *, now: datetime,
+                 state: str | None = None, centre_id: int | None = None
+                 ) -> list[queries.Found]:
+    """Files matching a staff search; the files listed are recorded in the access log
+    (one ``search`` event with the criteria), as a page of results shows applicants'
+    names."""
+    found = queries.search_files(session, text, state=state, centre_id=centre_id)
+    record_access(session, member, AccessAction.SEARCH, now=now,
+                  read=[Accessed(registration_file(f.application.number)) for f in found],
+                  details={"q": text, "state": state, "centre_id": centre_id})
+    return found
 
 
 def owner_file(session: Session, application_id: int) -> FileView:
@@ -997,6 +1006,7 @@ class Step:
     actor_label: str
     reason: str | None
     certified_at: datetime | None
+    tsa_serial: str | None = None  # the timestamp token certifying the step (staff page)
 
 
 @dataclass(frozen=True)
@@ -1023,17 +1033,18 @@ def _actor_label(label: str) -> str:
 def tracking(session: Session, view: FileView, now: datetime) -> Tracking:
     application = view.application
     state = State(application.state)
-    certified = dict(session.execute(
-        select(Transition.id, EvidenceBatch.gen_time)
+    certified = {row.id: (row.gen_time, row.tsa_serial) for row in session.execute(
+        select(Transition.id, EvidenceBatch.gen_time, EvidenceBatch.tsa_serial)
         .join(EvidenceEvent, EvidenceEvent.id == Transition.evidence_event_id)
         .join(EvidenceBatch, EvidenceBatch.id == EvidenceEvent.batch_id)
-        .where(Transition.application_id == application.id)).all())
+        .where(Transition.application_id == application.id))}
     steps, spent = [], {}
     for row in view.timeline:
         label = ("demande enregistrée" if row.event == FILED
                  else states.EVENT_LABELS[Event(row.event)])
         steps.append(Step(row.at, label, states.STATE_LABELS[State(row.to_state)],
-                          _actor_label(row.actor), row.reason, certified.get(row.id)))
+                          _actor_label(row.actor), row.reason,
+                          *certified.get(row.id, (None, None))))
         if row.from_state is not None and row.seconds_in_previous is not None:
             key = states.STATE_LABELS[State(row.from_state)]
             spent[key] = spent.get(key, 0) + row.seconds_in_previous

@@ -45,7 +45,7 @@ def _file_with_history(site, email: str):
             "plate": "FG-482-KL", "provider_reference": "DOS-1",
             "mandate_signed_at": "2026-11-05T10:00:00Z", "centre": f"CERT-LYON-{n}",
             "applicant": {"name": "Camille Navigateur", "email": email}},
-            now=start - timedelta(days=12), mandate_days=15)
+            now=start - timedelta(days=12), mandate_days=15, test_domains=True)
         number = filed.application.number
         for event, actor, days, reason in (
                 ("submit", provider, 11.8, None), ("record_payment", provider, 11.5, None),

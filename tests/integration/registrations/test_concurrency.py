@@ -30,7 +30,7 @@ def test_two_centres_agents_deciding_at_once_record_one_decision(run_together, c
         filed = reg.file_application(s, staff, {
             "procedure": "duplicata", "vin": "VF1RFA00067123456", "plate": "AB-123-CD",
             "centre": "CERT", "applicant": {"name": "A", "email": "a@example.fr"}},
-            now=clock.now(), mandate_days=15)
+            now=clock.now(), mandate_days=15, test_domains=True)
         filed.application.owner_mail = False
         number = filed.application.number
         for event in ("submit", "record_payment"):

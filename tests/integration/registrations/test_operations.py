@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from notify.auth.throttle import LoginLimits
+from notify.auth.throttle import LoginLimits, forget_login_failures
 from notify.errors import (
     Conflict,
     InvalidInput,
@@ -390,7 +390,7 @@ def test_tracking_is_throttled_per_number_then_per_address(ctx, session, clock,
     clock.advance(timedelta(minutes=16))
     assert reg.track(session, number, filed.tracking_code, address="198.51.100.9",
                      now=clock.now(), limits=LIMITS).id == filed.application.id
-    assert reg.forget_tracking_failures(session, clock.now(), LIMITS) == 8
+    assert forget_login_failures(session, clock.now(), LIMITS) == 8
 
 
 def test_the_holder_sees_the_files_filed_under_his_address(ctx, session, clock, open_account,

@@ -67,6 +67,17 @@ def test_backlog_figures(ctx, session, clock, registration_world):
     assert queries.step_delays(session, "en_attente_paiement")[0].median_seconds == \
         40 * 86400 - 3600
 
+    # The dashboard's recent delays, to the hour: whole hours here, so the same figures;
+    # only the steps taken since the instant given count.
+    recent = {d.state: d for d in queries.recent_step_delays(session, start)}
+    assert recent["a_completer"] == delays["a_completer"]
+    assert recent["en_attente_paiement"] == queries.StepDelay(
+        "en_attente_paiement", 1, 39 * 86400 + 23 * 3600, 39 * 86400 + 23 * 3600)
+    assert queries.recent_step_delays(session, now + timedelta(seconds=1)) == []
+    assert [(c, s, n) for c, s, n in queries.files_per_centre_and_state(
+        session, open_only=True) if c == "CERT-LYON"] == [
+        ("CERT-LYON", "en_attente_paiement", 4)]
+
     weeks = queries.weekly_intake_and_completions(session, now, weeks=6)
     assert [intake for _s, intake, _d in weeks] == [5, 2, 0, 0, 0, 0]
     assert weeks[0][0] == now - timedelta(days=42)
