@@ -29,6 +29,7 @@ class Permission(enum.StrEnum):
     STAFF_EVIDENCE_READ = "staff:evidence:read"
     STAFF_MEMBERS_MANAGE = "staff:members:manage"
     STAFF_ORGANISATIONS_MANAGE = "staff:organisations:manage"
+    STAFF_ACCESS_LOG_READ = "staff:access_log:read"
     API_DECISIONS_DEPOSIT = "api:decisions:deposit"
     API_DECISIONS_READ = "api:decisions:read"  # only what its organisation deposited
 
@@ -40,6 +41,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.STAFF_EVIDENCE_READ: "lire les preuves",
     Permission.STAFF_MEMBERS_MANAGE: "gérer les agents",
     Permission.STAFF_ORGANISATIONS_MANAGE: "gérer les organisations partenaires",
+    Permission.STAFF_ACCESS_LOG_READ: "consulter le journal des accès des agents",
     Permission.API_DECISIONS_DEPOSIT: "déposer des décisions",
     Permission.API_DECISIONS_READ: "lire l'état des décisions déposées par son organisation",
 }
@@ -48,7 +50,8 @@ KIND_PERMISSIONS: dict[PrincipalKind, frozenset[Permission]] = {
     PrincipalKind.HOLDER: frozenset({Permission.HOLDER_SPACE}),
     PrincipalKind.STAFF: frozenset({
         Permission.STAFF_HOME, Permission.STAFF_DECISIONS_READ, Permission.STAFF_EVIDENCE_READ,
-        Permission.STAFF_MEMBERS_MANAGE, Permission.STAFF_ORGANISATIONS_MANAGE}),
+        Permission.STAFF_MEMBERS_MANAGE, Permission.STAFF_ORGANISATIONS_MANAGE,
+        Permission.STAFF_ACCESS_LOG_READ}),
     PrincipalKind.API_CLIENT: frozenset({
         Permission.API_DECISIONS_DEPOSIT, Permission.API_DECISIONS_READ}),
 }
@@ -65,7 +68,8 @@ _LEGAL = frozenset({Permission.STAFF_HOME, Permission.STAFF_DECISIONS_READ,
                     Permission.STAFF_EVIDENCE_READ})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.LEGAL: _LEGAL,
-    Role.ADMIN: _LEGAL | {Permission.STAFF_MEMBERS_MANAGE, Permission.STAFF_ORGANISATIONS_MANAGE},
+    Role.ADMIN: _LEGAL | {Permission.STAFF_MEMBERS_MANAGE, Permission.STAFF_ORGANISATIONS_MANAGE,
+                          Permission.STAFF_ACCESS_LOG_READ},
 }
 
 

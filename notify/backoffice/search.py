@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from notify.accounts.models import Holder
 from notify.auth.models import StaffMember
 from notify.backoffice.access import AccessAction, Accessed, holder_file, record_access
-from notify.decisions.models import Decision
+from notify.decisions.models import Decision, DecisionState
+from notify.legal.routing import Channel
 from notify.legal.territories import DEFAULT_TERRITORY, get_territory
 from notify.validation import name_key
 
@@ -37,6 +38,17 @@ NAME_PREFIX_MIN = 2
 class DateField(enum.StrEnum):
     DECIDED = "decision"  # the decision's date
     MADE_AVAILABLE = "mise_a_disposition"  # the making available (R. 223-3-1 III)
+
+
+DATE_FIELD_LABELS = {DateField.DECIDED: "date de la décision",
+                     DateField.MADE_AVAILABLE: "date de mise à disposition"}
+CHANNEL_LABELS = {Channel.ONLINE: "en ligne", Channel.POSTAL_SIMPLE: "lettre simple",
+                  Channel.POSTAL_REGISTERED: "lettre recommandée"}
+STATE_LABELS = {DecisionState.PENDING_CERTIFICATION: "en attente de certification",
+                DecisionState.AVAILABLE: "mise à disposition",
+                DecisionState.NOTIFIED: "notifiée",
+                DecisionState.AWAITING_PRINT: "en attente d'impression",
+                DecisionState.EXPORTED: "remise à l'imprimeur"}
 
 
 @dataclass(frozen=True)
