@@ -56,8 +56,9 @@ class _GetForm(Form):
         csrf = False
 
 
-def _choices(labels: dict) -> list[tuple[str, str]]:
-    return [("", "Tous")] + [(str(value), label) for value, label in labels.items()]
+def _choices(labels: dict, everything: str | None = "Tous") -> list[SelectChoice]:
+    choices = [SelectChoice(str(value), label) for value, label in labels.items()]
+    return [SelectChoice("", everything), *choices] if everything else choices
 
 
 def _day(label: str):
@@ -77,8 +78,7 @@ class SearchForm(_GetForm):
                                                      message=f"De {NAME_PREFIX_MIN} à 200 "
                                                              "caractères.")],
                       description="Accents, tirets et majuscules indifférents.")
-    champ_date = SelectField("Date cherchée", choices=[(str(f), label) for f, label
-                                                       in DATE_FIELD_LABELS.items()],
+    champ_date = SelectField("Date cherchée", choices=_choices(DATE_FIELD_LABELS, None),
                              default=str(DateField_.DECIDED), validators=[Optional()])
     du = _day("Du")
     au = _day("Au")

@@ -164,8 +164,10 @@ def _found(row) -> Found:
 
 
 def find(session: Session, criteria: Criteria, *, after: str | None = None,
-         limit: int = PAGE_SIZE) -> Page:
-    """One page of decisions matching ``criteria``, after the cursor ``after``."""
+         limit: int | None = None) -> Page:
+    """One page of decisions matching ``criteria``, after the cursor ``after``
+    (``limit`` rows, ``PAGE_SIZE`` by default)."""
+    limit = limit or PAGE_SIZE
     query, sort = _statement(criteria)
     position = _parse_cursor(after, criteria)
     if position is not None:

@@ -31,9 +31,9 @@ SELECT 'decision:P' || i, 1, 'deposited', 'api:plan', :now, '{}', NULL, md5(i::t
        md5('p' || i::text), (SELECT id FROM evidence_batches WHERE seq = 1 + i % 5000), 1
 FROM generate_series(1, 20000) AS i;
 
-INSERT INTO holders (licence_number, surname, given_names, birth_date, territory,
-                     postal_address, imported_at, updated_at)
-VALUES ('P00000000001', 'PLAN', 'Alex', DATE '1980-01-01', 'metropole', 'x', :now, :now);
+INSERT INTO holders (licence_number, surname, surname_key, given_names, birth_date,
+                     territory, postal_address, imported_at, updated_at)
+VALUES ('P00000000001', 'PLAN', 'PLAN', 'Alex', DATE '1980-01-01', 'metropole', 'x', :now, :now);
 
 INSERT INTO organisations (slug, name, kind, created_at)
 VALUES ('plan', 'plan', 'points_register', now());

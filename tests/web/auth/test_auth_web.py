@@ -12,7 +12,7 @@ from sqlalchemy import select
 from notify.auth import api_clients
 from notify.auth import staff as staff_ops
 from notify.auth.models import StaffMember
-from notify.auth.permissions import PrincipalKind
+from notify.auth.permissions import ROLE_PERMISSIONS, Permission, PrincipalKind, Role
 from notify.evidence.log import events_of
 from tests.conftest import PASSWORD, STAFF_PASSWORD, current_code, depositor_id, staff_login
 from tests.deposits import withdrawal
@@ -133,14 +133,14 @@ def guarded_routes(app):
         permission = getattr(view, "required_permission", None)
         if permission is None:
             continue
-        url = re.sub(r"<[^>]+>", "REF-1", rule.rule)
+        url = re.sub(r"<[^>]+>", "REF-1", re.sub(r"<int:[^>]+>", "1", rule.rule))
         method = "get" if "GET" in rule.methods else "post"
-        routes.append((url, method, _kind_of(permission)))
+        routes.append((url, method, _kind_of(permission), permission))
     return routes
 
 
 def test_the_guarded_pages_cover_both_wings(app):
-    kinds = {kind for _, _, kind in guarded_routes(app)}
+    kinds = {kind for _, _, kind, _ in guarded_routes(app)}
     assert kinds == {PrincipalKind.HOLDER, PrincipalKind.STAFF}
 
 
@@ -157,12 +157,15 @@ def test_each_kind_reaches_only_its_own_pages(app, browser, clock, open_account,
     # Logging out ends the session: one's own logout comes last.
     routes = sorted(guarded_routes(app),
                     key=lambda route: ("deconnexion" in route[0], route[2] == who))
-    for url, method, kind in routes:
+    for url, method, kind, permission in routes:
         response = getattr(browser.client, method)(url, data={"csrf_token": csrf})
         if who == "anonymous":
             login = "/agents/connexion" if kind == PrincipalKind.STAFF else "/connexion"
             assert response.status_code == 302, url
             assert response.headers["Location"].startswith(login + "?next="), url
+        elif who == kind and permission not in ROLE_PERMISSIONS[Role.LEGAL] | {
+                Permission.HOLDER_SPACE}:  # the staff member here is a legal one, not an admin
+            assert response.status_code == 403, (url, response.status_code)
         elif who == kind and method == "get":
             assert response.status_code not in (302, 401, 403), (url, response.status_code)
         elif who == kind:  # forms: their answer, a redirection at most, never a refusal

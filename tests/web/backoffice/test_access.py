@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from notify.auth.models import StaffMember
 from notify.backoffice.access import (
-    Accessed,
     AccessAction,
+    Accessed,
     ReasonNeeded,
     access_reason,
     holder_file,
