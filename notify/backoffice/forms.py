@@ -62,8 +62,7 @@ def _choices(labels: dict, everything: str | None = "Tous") -> list[SelectChoice
 
 
 def _day(label: str):
-    return DateField(label, validators=[Optional()], format=DATE_FORMATS,
-                     description="jj/mm/aaaa")
+    return DateField(label, validators=[Optional()], format=DATE_FORMATS)
 
 
 class SearchForm(_GetForm):

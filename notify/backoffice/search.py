@@ -45,7 +45,7 @@ DATE_FIELD_LABELS = {DateField.DECIDED: "date de la décision",
 CHANNEL_LABELS = {Channel.ONLINE: "en ligne", Channel.POSTAL_SIMPLE: "lettre simple",
                   Channel.POSTAL_REGISTERED: "lettre recommandée"}
 STATE_LABELS = {DecisionState.PENDING_CERTIFICATION: "en attente de certification",
-                DecisionState.AVAILABLE: "mise à disposition",
+                DecisionState.AVAILABLE: "disponible, pas encore notifiée",
                 DecisionState.NOTIFIED: "notifiée",
                 DecisionState.AWAITING_PRINT: "en attente d'impression",
                 DecisionState.EXPORTED: "remise à l'imprimeur"}

@@ -158,7 +158,8 @@ SELECT 'S' || n, (SELECT min(id) FROM holders) + n % 2000, 'withdrawal',
        CASE WHEN c.channel <> 'online' THEN (CASE WHEN n % 50 = 0 THEN 'awaiting_print'
                                                   ELSE 'exported' END)
             WHEN n % 20 = 0 THEN 'available' ELSE 'notified' END,
-       CASE WHEN c.channel = 'online' THEN TIMESTAMPTZ '2020-01-02 10:00+00' + n % 2500 * INTERVAL '1 day' END
+       CASE WHEN c.channel = 'online'
+            THEN TIMESTAMPTZ '2020-01-02 10:00+00' + n % 2500 * INTERVAL '1 day' END
 FROM (SELECT e.id, substr(e.subject, 11)::int AS n FROM events e
       WHERE e.subject LIKE 'decision:S%') AS e
 CROSS JOIN LATERAL (SELECT CASE WHEN e.n % 10 = 0 THEN 'postal_registered'
