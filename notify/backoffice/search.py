@@ -221,7 +221,16 @@ CSV_HEADER = ("reference", "date_decision", "nature", "canal", "etat", "mise_a_d
               "notification", "numero_permis", "nom", "prenoms")
 
 
+def _cell(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (OWASP "CSV injection")."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def csv_row(row: Found) -> tuple[str, ...]:
+    return tuple(_cell(value) for value in _csv_values(row))
+
+
+def _csv_values(row: Found) -> tuple[str, ...]:
     return (row.reference, row.decided_on.isoformat(), row.kind, row.channel, row.state,
             row.made_available_at.isoformat() if row.made_available_at else "",
             row.notified_at.isoformat() if row.notified_at else "",
