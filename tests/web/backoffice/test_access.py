@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from notify.auth.models import StaffMember
 from notify.backoffice.access import (
-    AccessAction,
     Accessed,
+    AccessAction,
     ReasonNeeded,
     access_reason,
     holder_file,
