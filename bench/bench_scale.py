@@ -57,9 +57,9 @@ SERVER = os.environ.get("NOTIFY_BENCH_POSTGRES",
 NAME = os.environ.get("NOTIFY_BENCH_DATABASE", "notify_scale")
 
 SEED = """
-INSERT INTO holders (licence_number, surname, given_names, birth_date, territory,
-                     postal_address, imported_at, updated_at)
-SELECT lpad(h::text, 12, '0'), 'SCALE', 'Alex', DATE '1980-01-01', 'metropole', 'x',
+INSERT INTO holders (licence_number, surname, surname_key, given_names, birth_date,
+                     territory, postal_address, imported_at, updated_at)
+SELECT lpad(h::text, 12, '0'), 'SCALE', 'SCALE', 'Alex', DATE '1980-01-01', 'metropole', 'x',
        :now, :now
 FROM generate_series(1, :holders) AS h;
 

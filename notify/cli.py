@@ -72,28 +72,18 @@ def db_downgrade(revision: str) -> None:
 @with_appcontext
 def policies() -> None:
     """Valeurs et politiques juridiques en vigueur (pour les juristes)."""
-    from notify.legal.delays import (
-        CLOSURE_DELAY_DEFAULT,
-        MAX_CLOSURE_DELAY,
-        RETENTION_PERIOD_DEFAULT,
-    )
-    from notify.legal.policies import DEFAULT_APPEAL_POLICY
+    from notify.legal.policies import in_force
 
-    s = services().settings
+    values, applied = in_force(services().settings)
     click.echo("Réglages fixés, à défaut de l'arrêté prévu au IV de l'article R. 223-3-1 :")
-    click.echo(f"  délai de fermeture du compte : {s.closure_delay} "
-               f"(défaut {CLOSURE_DELAY_DEFAULT}, au plus {MAX_CLOSURE_DELAY} par analogie "
-               "avec l'article R. 112-18 du CRPA) — NOTIFY_CLOSURE_DELAY")
-    click.echo(f"  durée de conservation des décisions : {s.retention_period} "
-               f"(défaut {RETENTION_PERIOD_DEFAULT}) — NOTIFY_RETENTION_PERIOD")
-    tsa = s.tsa_url or f"autorité embarquée, politique {s.tsa_policy_oid}"
-    click.echo(f"  horodatage : {tsa}")
+    for item in values:
+        setting = f" — {item.setting}" if item.setting else ""
+        click.echo(f"  {item.label} : {item.value} ({item.basis}){setting}")
     click.echo("Politiques appliquées (nom/version, enregistrés avec chaque décision) :")
-    for label, policy in (("notification (NOTIFY_NOTIFICATION_POLICY)", s.notification_policy),
-                          ("orientation (NOTIFY_ROUTING_POLICY)", s.routing_policy),
-                          ("délai de recours", DEFAULT_APPEAL_POLICY)):
-        click.echo(f"  {label} : {policy.ref}")
-        click.echo(f"      {' '.join(policy.basis.split())}")
+    for item in applied:
+        setting = f" ({item.setting})" if item.setting else ""
+        click.echo(f"  {item.label}{setting} : {item.value}")
+        click.echo(f"      {item.basis}")
 
 
 # --- jobs and scheduler -------------------------------------------------------------

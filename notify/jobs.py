@@ -45,6 +45,7 @@ ORDER = (
     "forget_login_failures",
     "purge_decisions",
     "purge_outbox",
+    "purge_access_log",
     "check_evidence",
 )
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from notify.legal.delays import (
+    ACCESS_LOG_RETENTION_DEFAULT,
     CLOSURE_DELAY_DEFAULT,
     RETENTION_PERIOD_DEFAULT,
     Period,
@@ -73,6 +74,7 @@ class Settings:
     smtp_utf8: bool
     closure_delay: Period
     retention_period: Period
+    access_log_retention: Period
     activation_code_days: int
     email_token_hours: int
     reminder_days_before: int
@@ -332,6 +334,7 @@ def load_settings(
         smtp_utf8=read.boolean("smtp_utf8", False),
         closure_delay=closure_delay,
         retention_period=read.period("retention_period", RETENTION_PERIOD_DEFAULT),
+        access_log_retention=read.period("access_log_retention", ACCESS_LOG_RETENTION_DEFAULT),
         activation_code_days=read.integer("activation_code_days", 90, minimum=1),
         email_token_hours=read.integer("email_token_hours", 48, minimum=1),
         reminder_days_before=read.integer("reminder_days_before", 3, minimum=1),

@@ -125,3 +125,14 @@ def parse_date(value: object, window: DateWindow) -> date:
     if parsed > window.latest:
         raise Invalid(window.too_late)
     return parsed
+
+
+def name_key(name: str) -> str:
+    """A name as searched: capitals without accents, every run of characters other than
+    letters and digits (hyphen, apostrophe, spaces) one space. ``Lefèvre-d'Orçay`` and
+    ``LEFEVRE D ORCAY`` give the same key, so a prefix of either finds both; Œ and Æ are
+    spelt OE and AE, as the register writes them in capitals."""
+    spelt = name.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+    letters = "".join(c for c in unicodedata.normalize("NFKD", spelt)
+                      if not unicodedata.combining(c))
+    return " ".join(re.split(r"[^0-9A-Z]+", letters.upper())).strip()

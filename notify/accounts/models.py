@@ -3,20 +3,35 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from notify.db import Base
+from notify.validation import name_key
+
+
+def _surname_key(context) -> str:
+    return name_key(context.get_current_parameters()["surname"])
 
 
 class Holder(Base):
-    """A driving-licence holder, as the administration's register knows him."""
+    """A driving-licence holder, as the administration's register knows him.
+
+    ``surname_key`` is the surname as staff search it (``notify.validation.name_key``:
+    capitals, no accents, one space between words), set on insert and kept in step by
+    the register import; its index serves prefix searches (``LIKE 'DUP%'``).
+    """
 
     __tablename__ = "holders"
+    __table_args__ = (
+        Index("ix_holders_surname_key", "surname_key", "id",
+              postgresql_ops={"surname_key": "varchar_pattern_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     licence_number: Mapped[str] = mapped_column(String(12), unique=True)
     surname: Mapped[str] = mapped_column(String(200))
+    surname_key: Mapped[str] = mapped_column(String(200), default=_surname_key)
     given_names: Mapped[str] = mapped_column(String(200))
     birth_date: Mapped[date] = mapped_column(Date)
     territory: Mapped[str] = mapped_column(String(32))

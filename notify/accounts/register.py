@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from notify.accounts.models import Account, ActivationCode, Holder
 from notify.auth.secrets import digest, new_activation_code
 from notify.legal.territories import TERRITORIES
+from notify.validation import name_key
 
 CSV_COLUMNS = ("licence_number", "surname", "given_names", "birth_date", "territory",
                "postal_address")
@@ -145,6 +146,7 @@ def import_holders(session: Session, rows: list[HolderRow], now: datetime) -> Im
                 setattr(holder, name, getattr(row, name))
                 changed = True
         if changed:
+            holder.surname_key = name_key(holder.surname)
             holder.updated_at = now
             report.updated += 1
         else:

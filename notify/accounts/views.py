@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import wraps
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -26,7 +26,13 @@ from notify.auth.devices import remember_device, trusted_devices
 from notify.auth.permissions import Permission
 from notify.auth.principals import HolderPrincipal
 from notify.auth.throttle import LoginLimits
-from notify.auth.web import AUTH_AT_KEY, AuthMethod, requires, sign_in
+from notify.auth.web import (
+    AuthMethod,
+    reauthenticated,
+    recently_authenticated,
+    requires,
+    sign_in,
+)
 from notify.bootstrap import services
 from notify.decisions.holder import overview as decisions_overview
 from notify.errors import DomainError, TooManyAttempts
@@ -54,9 +60,7 @@ def recent_login_required(view):
     @wraps(view)
     @holder_required
     def wrapper(*args, **kwargs):
-        at = session.get(AUTH_AT_KEY)
-        limit = timedelta(minutes=services().settings.reauth_minutes)
-        if at is None or _now() - datetime.fromisoformat(at) > limit:
+        if not recently_authenticated():
             return redirect(url_for("accounts.reauthenticate", next=request.path))
         return view(*args, **kwargs)
 
@@ -203,7 +207,7 @@ def reauthenticate():
         except DomainError as error:
             apply_error(form, error)
         else:
-            session[AUTH_AT_KEY] = _now().isoformat()
+            reauthenticated()
             return redirect(safe_next(request.args.get("next"), url_for("accounts.account")))
     return render_template("accounts/reauthenticate.html", form=form)
 

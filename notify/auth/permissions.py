@@ -31,6 +31,7 @@ class Permission(enum.StrEnum):
     STAFF_ORGANISATIONS_MANAGE = "staff:organisations:manage"
     STAFF_REGISTRATIONS_READ = "staff:registrations:read"  # files, dashboard, providers
     STAFF_PROVIDERS_MANAGE = "staff:providers:manage"  # suspend, withdraw, reinstate
+    STAFF_ACCESS_LOG_READ = "staff:access_log:read"
     API_DECISIONS_DEPOSIT = "api:decisions:deposit"
     API_DECISIONS_READ = "api:decisions:read"  # only what its organisation deposited
     API_REGISTRATIONS_FILE = "api:registrations:file"  # a provider, its own files only
@@ -48,6 +49,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
                                          "tableau de bord et le registre des professionnels",
     Permission.STAFF_PROVIDERS_MANAGE: "suspendre, retirer ou rétablir l'habilitation "
                                        "d'un professionnel",
+    Permission.STAFF_ACCESS_LOG_READ: "consulter le journal des accès des agents",
     Permission.API_DECISIONS_DEPOSIT: "déposer des décisions",
     Permission.API_DECISIONS_READ: "lire l'état des décisions déposées par son organisation",
     Permission.API_REGISTRATIONS_FILE: "déposer et suivre ses demandes d'immatriculation "
@@ -61,7 +63,8 @@ KIND_PERMISSIONS: dict[PrincipalKind, frozenset[Permission]] = {
     PrincipalKind.STAFF: frozenset({
         Permission.STAFF_HOME, Permission.STAFF_DECISIONS_READ, Permission.STAFF_EVIDENCE_READ,
         Permission.STAFF_MEMBERS_MANAGE, Permission.STAFF_ORGANISATIONS_MANAGE,
-        Permission.STAFF_REGISTRATIONS_READ, Permission.STAFF_PROVIDERS_MANAGE}),
+        Permission.STAFF_REGISTRATIONS_READ, Permission.STAFF_PROVIDERS_MANAGE,
+        Permission.STAFF_ACCESS_LOG_READ}),
     PrincipalKind.API_CLIENT: frozenset({
         Permission.API_DECISIONS_DEPOSIT, Permission.API_DECISIONS_READ,
         Permission.API_REGISTRATIONS_FILE, Permission.API_REGISTRATIONS_INSTRUCT}),
@@ -84,7 +87,8 @@ _REGISTRATION = frozenset({Permission.STAFF_HOME, Permission.STAFF_REGISTRATIONS
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.LEGAL: _LEGAL,
     Role.ADMIN: _LEGAL | _REGISTRATION | {Permission.STAFF_MEMBERS_MANAGE,
-                                          Permission.STAFF_ORGANISATIONS_MANAGE},
+                                          Permission.STAFF_ORGANISATIONS_MANAGE,
+                                          Permission.STAFF_ACCESS_LOG_READ},
     Role.REGISTRATION: _REGISTRATION,
 }
 

@@ -204,6 +204,27 @@ def authenticate(session: Session, *, email: str, password: str, code: str, addr
     return member
 
 
+def reauthenticate(session: Session, member: StaffMember, *, code: str, address: str,
+                   now: datetime, limits: LoginLimits, app_secret: str,
+                   devices: Mapping[str, str] | None = None) -> None:
+    """A signed-in member proves again that he holds his second factor (before an
+    export): throttled and recorded like a login, the same message when refused."""
+    if not code.strip():
+        raise InvalidInput(MISSING_CODE, field="code")
+    principal = staff_principal(member)
+    device = (devices or {}).get(principal)
+    check_principal(session, principal, device, now, limits)
+    factor = _second_factor(session, member, code, app_secret, now)
+    if factor is None:
+        record_failure(session, principal=principal, address=address, device=device, now=now)
+        record_event(session, subject=member.subject, tag=EventTag.STAFF_LOGIN_REFUSED,
+                     actor=member.subject, at=now, data={"reason": "reauthentication"})
+        raise InvalidInput("Ce code ne correspond pas. Saisissez le code affiché maintenant "
+                           "par votre application, ou un code de secours.", field="code")
+    record_event(session, subject=member.subject, tag=EventTag.STAFF_REAUTHENTICATED,
+                 actor=member.subject, at=now, data={"second_factor": factor})
+
+
 def unused_recovery_codes(session: Session, member: StaffMember) -> list[StaffRecoveryCode]:
     return list(session.scalars(select(StaffRecoveryCode).where(
         StaffRecoveryCode.staff_member_id == member.id, StaffRecoveryCode.used_at.is_(None))))

@@ -28,6 +28,15 @@ bp = Blueprint("staff", __name__, url_prefix="/agents")
 
 ENROLLING_KEY = "staff_enrolling_id"
 
+STAFF_SECTIONS = (
+    ("backoffice.search", Permission.STAFF_DECISIONS_READ, "Rechercher des décisions"),
+    ("backoffice.holders", Permission.STAFF_DECISIONS_READ, "Trouver un titulaire"),
+    ("backoffice.access_journal", Permission.STAFF_ACCESS_LOG_READ, "Journal des accès"),
+    ("backoffice.policies", Permission.STAFF_HOME, "Valeurs et politiques en vigueur"),
+)
+"""The home page's links: (endpoint, permission it needs, label); a member sees those his
+permissions allow."""
+
 
 def _now():
     return services().clock.now()
@@ -73,7 +82,7 @@ def home():
     settings = services().settings
     return render_template("staff/home.html", member=current_user.member,
                            role=current_user.role, permissions=current_user.permissions,
-                           idle_minutes=settings.staff_idle_minutes,
+                           sections=STAFF_SECTIONS, idle_minutes=settings.staff_idle_minutes,
                            session_hours=settings.staff_session_minutes // 60)
 
 

@@ -36,6 +36,7 @@ Loader = Callable[[int, int], Principal | None]
 """``(row id, session generation) -> principal or None``."""
 
 AUTH_AT_KEY = "auth_at"
+REAUTH_AT_KEY = "reauth_at"
 SEEN_AT_KEY = "seen_at"
 AUTH_METHOD_KEY = "auth_method"
 
@@ -83,6 +84,22 @@ def sign_in(principal: Principal, method: AuthMethod = AuthMethod.PASSWORD) -> N
     session[AUTH_AT_KEY] = now
     session[SEEN_AT_KEY] = now
     session[AUTH_METHOD_KEY] = str(method)
+
+
+def reauthenticated() -> None:
+    """The signed-in principal proved again who he is (password, or second factor)."""
+    session[REAUTH_AT_KEY] = _now().isoformat()
+
+
+def recently_authenticated() -> bool:
+    """True when the session signed in or re-authenticated within
+    ``NOTIFY_REAUTH_MINUTES``: sensitive steps (a holder's changes, a staff export) ask
+    again otherwise. A re-authentication does not move ``AUTH_AT_KEY``, on which a staff
+    session's absolute limit runs."""
+    instants = [datetime.fromisoformat(value) for value in
+                (session.get(AUTH_AT_KEY), session.get(REAUTH_AT_KEY)) if value]
+    limit = timedelta(minutes=services().settings.reauth_minutes)
+    return bool(instants) and _now() - max(instants) <= limit
 
 
 def session_auth_method() -> AuthMethod:

@@ -71,6 +71,13 @@ and only they, may read its status.
     __table_args__ = (
         Index("ix_decisions_holder_id_decided_on", "holder_id", "decided_on"),
         Index("ix_decisions_state_channel", "state", "channel"),
+        # Staff search (notify.backoffice.search): results come newest first by decision
+        # date (or by making available when that range is asked), id breaking ties, one
+        # page after another (keyset); each filter alone reads only its page.
+        Index("ix_decisions_decided_on_id", "decided_on", "id"),
+        Index("ix_decisions_made_available_at_id", "made_available_at", "id"),
+        Index("ix_decisions_state_decided_on_id", "state", "decided_on", "id"),
+        Index("ix_decisions_channel_decided_on_id", "channel", "decided_on", "id"),
         # The candidates of the deemed-notification and purge jobs, by the instant of
         # the making available their delays run from: each job reads the few due rows,
         # never the millions of others. The jobs' WHERE repeats these predicates with

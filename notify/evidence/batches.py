@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, aliased
 
 from notify.evidence.heads import Head, heads_leaf, heads_tree
 from notify.evidence.log import event_hash
-from notify.evidence.models import Event, EvidenceBatch
+from notify.evidence.models import Event, EventTag, EvidenceBatch
 from timestamp.client import TimestampClient, TimestampUnavailable
 from timestamp.merkle import MerkleTree
 from timestamp.verify import VerificationError, verify_token
@@ -310,22 +310,33 @@ def inclusion_proof(session: Session, event: Event) -> list[bytes]:
         event.leaf_index)
 
 
+PURGEABLE_TAGS = frozenset({EventTag.STAFF_ACCESS.value})
+"""Tags whose document may be blanked (``""``) at the end of a retention period, the
+event row and its hash staying: the staff access log (``notify.backoffice.journal``)."""
+
+
+def _purged_access(tag: str, document: str) -> bool:
+    return document == "" and tag in PURGEABLE_TAGS
+
+
 def check_log(session: Session) -> list[str]:
     """The log against itself, batch by batch: each event's document still hashes to its
-    hash, each subject's chain is unbroken, each batch's tree (rebuilt from its events'
-    rows) gives its certified root and follows the previous one, and the latest heads
-    snapshot is still what the events give. Returns the problems found, in French."""
+    hash (or was blanked by a purge, for the tags of ``PURGEABLE_TAGS`` only), each
+    subject's chain is unbroken, each batch's tree (rebuilt from its events' rows) gives
+    its certified root and follows the previous one, and the latest heads snapshot is
+    still what the events give. Returns the problems found, in French."""
     problems = []
     previous_root = GENESIS_ROOT.hex()
     for batch in session.scalars(select(EvidenceBatch).order_by(EvidenceBatch.seq)):
         if batch.prev_root != previous_root:
             problems.append(f"lot {batch.seq} : ne suit pas le lot précédent")
         previous_root = batch.root
-        rows = session.execute(select(Event.id, Event.document, Event.hash)
+        rows = session.execute(select(Event.id, Event.tag, Event.document, Event.hash)
                                .where(Event.batch_id == batch.id)
                                .order_by(Event.leaf_index)).all()
         problems += [f"événement {row.id} : son document ne donne plus son empreinte"
-                     for row in rows if event_hash(row.document.encode("utf-8")) != row.hash]
+                     for row in rows if event_hash(row.document.encode("utf-8")) != row.hash
+                     and not _purged_access(row.tag, row.document)]
         if batch_tree(session, batch).root.hex() != batch.root:
             problems.append(f"lot {batch.seq} : ses événements ne redonnent plus sa racine "
                             "(événement supprimé, ajouté ou modifié)")

@@ -43,9 +43,12 @@ class EventTag(enum.StrEnum):
     STAFF_LOGIN_REFUSED = "staff_login_refused"
     STAFF_RECOVERY_CODE_USED = "staff_recovery_code_used"
     STAFF_LOGGED_OUT = "staff_logged_out"
+    STAFF_REAUTHENTICATED = "staff_reauthenticated"
     STAFF_DISABLED = "staff_disabled"
     # Staff reads of a holder's or an owner's data (subject access:<member>:<YYYY-MM>)
     STAFF_ACCESS = "staff_access"
+    # Their documents blanked at the end of the access log's retention (subject access-log)
+    ACCESS_LOG_PURGED = "access_log_purged"
     # Vehicle registration files (subject registration:<number>) and their providers
     REGISTRATION_FILED = "registration_filed"
     REGISTRATION_ASSIGNED = "registration_assigned"

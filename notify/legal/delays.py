@@ -240,3 +240,28 @@ def evidence_retained_until(
     require_aware(decision_retained_until, "decision_retained_until")
     floor = add_period(recorded_at, minimum, territory)
     return max(floor, decision_retained_until.astimezone(UTC))
+
+
+# --- Access log (staff reads of holders' files) ----------------------------------
+
+ACCESS_LOG_RETENTION_DEFAULT = Period(years=1)
+"""How long the staff access log is kept. The CNIL recommends keeping the logs of
+accesses to personal data six months to one year (recommandation relative aux mesures
+de journalisation, délibération n° 2021-122 du 14 octobre 2021): long enough for a
+holder to ask who read his file, no longer."""
+
+
+def access_log_cutoff(
+    now: datetime,
+    retention: Period | str = ACCESS_LOG_RETENTION_DEFAULT,
+    territory: str | Territory = DEFAULT_TERRITORY,
+) -> datetime:
+    """The UTC instant before which a recorded access is past its retention at ``now``:
+    ``now`` minus the period, in metropolitan wall time (the service's own time; an
+    access is not a holder's legal fact)."""
+    require_aware(now, "now")
+    zone = get_territory(territory)
+    period = _as_period(retention)
+    local = now.astimezone(zone.zone).replace(tzinfo=None)
+    earlier = add_months(local, -period.total_months) - timedelta(days=period.days)
+    return wall_time_to_utc(earlier, zone)

@@ -190,3 +190,58 @@ def get_policy(name: str, version: int | None = None) -> Policy:
         return _BY_REF[f"{name}/{version}"]
     except KeyError:
         raise ValueError(f"unknown version {version} of policy {name!r}") from None
+
+
+# --- What is in force, as legal staff read it (``notify policies`` and /agents/politiques)
+
+
+@dataclass(frozen=True)
+class InForce:
+    """One value or policy in force: what it is, its value, why, and where it is set."""
+
+    label: str
+    value: str
+    basis: str
+    setting: str | None = None
+
+
+def in_force(settings) -> tuple[list[InForce], list[InForce]]:
+    """The values fixed by ``settings`` (``notify.settings.Settings``, for want of the
+    arrêté of R. 223-3-1 IV) and the policies applied, with their legal basis: the one
+    source of the ``notify policies`` command and of the staff page ``/agents/politiques``,
+    so that both always say the same."""
+    from notify.legal.delays import (
+        ACCESS_LOG_RETENTION_DEFAULT,
+        CLOSURE_DELAY_DEFAULT,
+        MAX_CLOSURE_DELAY,
+        RETENTION_PERIOD_DEFAULT,
+    )
+
+    s = settings
+    timestamping = s.tsa_url or f"autorité embarquée, politique {s.tsa_policy_oid}"
+    notification, routing = s.notification_policy, s.routing_policy
+    values = [
+        InForce("délai de fermeture du compte", str(s.closure_delay),
+                f"défaut {CLOSURE_DELAY_DEFAULT}, au plus {MAX_CLOSURE_DELAY} par analogie "
+                "avec l'article R. 112-18 du CRPA (R. 223-3-1 I, dernier alinéa)",
+                "NOTIFY_CLOSURE_DELAY"),
+        InForce("durée de conservation des décisions", str(s.retention_period),
+                f"défaut {RETENTION_PERIOD_DEFAULT} (R. 223-3-1 IV)", "NOTIFY_RETENTION_PERIOD"),
+        InForce("durée de conservation du journal des accès des agents",
+                str(s.access_log_retention),
+                f"défaut {ACCESS_LOG_RETENTION_DEFAULT} ; la CNIL recommande de six mois à un an "
+                "(délibération n° 2021-122 du 14 octobre 2021)",
+                "NOTIFY_ACCESS_LOG_RETENTION"),
+        InForce("horodatage", timestamping,
+                "R. 223-3-1 III, 2e alinéa (date certifiée par l'horodatage du site)",
+                "NOTIFY_TSA_URL"),
+    ]
+    policies = [
+        InForce("notification", notification.ref, " ".join(notification.basis.split()),
+                "NOTIFY_NOTIFICATION_POLICY"),
+        InForce("orientation", routing.ref, " ".join(routing.basis.split()),
+                "NOTIFY_ROUTING_POLICY"),
+        InForce("délai de recours", DEFAULT_APPEAL_POLICY.ref,
+                " ".join(DEFAULT_APPEAL_POLICY.basis.split())),
+    ]
+    return values, policies
