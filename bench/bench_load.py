@@ -49,6 +49,7 @@ from notify.demo.serve import ROOT, server_command  # noqa: E402
 SECRET_KEY = "bench-load-secret-key-not-for-production-0123456789"
 USER_AGENT = "notify-bench-load"
 THROWAWAY = f"notify_load_{os.getpid()}"
+TARGETS = ("decisions", "account", "read", "deposit")
 DEPOSIT_HOLDERS = 20_000
 """Holders without decisions, one per deposited decision (a second decision of the same
 holder would chain its balance on the first and be refused)."""
@@ -59,6 +60,7 @@ def prepare(url: str, holders: int, instance: Path) -> tuple[str, str, list[str]
     decisions made available, and licences of holders without decisions."""
     from flask import session as flask_session
     from flask_login import login_user
+    from flask_wtf.csrf import generate_csrf
     from sqlalchemy import text
 
     from notify.accounts.models import Account
@@ -90,6 +92,9 @@ def prepare(url: str, holders: int, instance: Path) -> tuple[str, str, list[str]
         with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"},
                                       headers={"User-Agent": USER_AGENT}):
             login_user(HolderPrincipal(account))
+            # A browser's session holds the CSRF token of the login form it posted;
+            # without it every page would set a new session cookie.
+            generate_csrf()
             cookie = app.session_interface.get_signing_serializer(app).dumps(
                 dict(flask_session))
     db.engine.dispose()
@@ -206,18 +211,20 @@ def run(label: str, url: str, args) -> None:
                             args.seconds))
     finally:
         stop_server(server)
+    holder = {"Cookie": f"notify_session={cookie}", "User-Agent": USER_AGENT}
+    targets = {
+        "decisions": Target("holder GET /decisions", "GET", "/decisions", holder),
+        "account": Target("holder GET /compte", "GET", "/compte", holder),
+        "read": Target("API GET /api/v1/decisions/<ref>", "GET",
+                       lambda n: f"/api/v1/decisions/{references[n % len(references)]}", api),
+        "deposit": Target("API POST /api/v1/decisions (10)", "POST", "/api/v1/decisions",
+                          api, body=deposit_body, check=accepted),
+    }
     port = free_port()
     server = start_server("notify.wsgi:app", port, env)
     try:
-        holder = {"Cookie": f"notify_session={cookie}", "User-Agent": USER_AGENT}
-        for target in (
-            Target("holder GET /decisions", "GET", "/decisions", holder),
-            Target("API GET /api/v1/decisions/<ref>", "GET",
-                   lambda n: f"/api/v1/decisions/{references[n % len(references)]}", api),
-            Target("API POST /api/v1/decisions (10)", "POST", "/api/v1/decisions", api,
-                   body=deposit_body, check=accepted),
-        ):
-            results.append(load(port, target, args.clients, args.seconds))
+        for name in args.targets:
+            results.append(load(port, targets[name], args.clients, args.seconds))
     finally:
         stop_server(server)
     hello = results[0]["rate"]
@@ -237,6 +244,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--targets", nargs="+", default=list(TARGETS), choices=TARGETS,
+                        help="what to load after hello (default: all)")
     args = parser.parse_args()
     import logging
 

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,7 +36,7 @@ from notify.accounts.models import Holder
 from notify.auth.web import AuthMethod
 from notify.decisions import operations
 from notify.decisions.letters import LetterFacts, letter_sections
-from notify.decisions.models import Decision, DecisionState
+from notify.decisions.models import Decision
 from notify.decisions.notification import (
     appeal_deadline_for,
     apply_notification,
@@ -52,7 +53,6 @@ from notify.legal.deadlines import (
     notification,
 )
 from notify.legal.policies import DEFAULT_NOTIFICATION_POLICY, NotificationPolicy
-from notify.legal.routing import Channel
 from notify.legal.territories import get_territory
 from notify.web.formatting import date_fr, datetime_fr
 
@@ -66,12 +66,6 @@ seq) refuses the second append, which is retried after the first has committed."
 NOT_FOUND = "Cette décision n'existe pas ou n'est pas disponible sur votre compte."
 
 
-def _visible(holder_id: int):
-    return (Decision.holder_id == holder_id, Decision.channel == Channel.ONLINE,
-            Decision.made_available_at.is_not(None),
-            Decision.state.in_((DecisionState.AVAILABLE, DecisionState.NOTIFIED)))
-
-
 def _local_date(at: datetime, territory: str) -> date:
     return at.astimezone(get_territory(territory).zone).date()
 
@@ -81,9 +75,10 @@ def _local_date(at: datetime, territory: str) -> date:
 
 @dataclass(frozen=True)
 class HolderDecision:
-    """A decision as the holder's pages show it."""
+    """A decision as the holder's pages show it: ``decision`` is the ORM object on the
+    decision's own page, a plain row of the same columns in the lists."""
 
-    decision: Decision
+    decision: Decision | Row[Any]
     territory: str
     consultation_certified_at: datetime | None = None
 
@@ -120,7 +115,7 @@ class HolderDecision:
                 "administrative).")
 
 
-def notification_line(decision: Decision, certified_at: datetime | None,
+def notification_line(decision: Decision | Row[Any], certified_at: datetime | None,
                       territory: str) -> str:
     """« Notifiée le 3 décembre 2026 (première consultation, horodatée le 3 décembre 2026
     à 14:02:11) » — the time is the certified time (genTime of the batch holding the
@@ -152,8 +147,7 @@ def _consultation_certified_at(session: Session, decision: Decision) -> datetime
 def holder_decisions(session: Session, holder: Holder) -> list[HolderDecision]:
     """The holder's visible decisions, latest made available first. Not a consultation."""
     return [HolderDecision(decision, holder.territory)
-            for decision in operations.decisions_of_holder(session, holder.id)
-            if decision.state in (DecisionState.AVAILABLE, DecisionState.NOTIFIED)]
+            for decision in operations.decisions_of_holder(session, holder.id)]
 
 
 @dataclass(frozen=True)
@@ -216,7 +210,8 @@ def consult(session: Session, holder: Holder, reference: str, *, now: datetime,
 
 def _locked(session: Session, holder_id: int, reference: str) -> Decision:
     decision = session.scalar(
-        select(Decision).where(Decision.reference == reference, *_visible(holder_id))
+        select(Decision)
+        .where(Decision.reference == reference, *operations.visible_to_holder(holder_id))
         .with_for_update()
         .execution_options(populate_existing=True))
     if decision is None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.orm import Session, load_only
 
 from notify.accounts.models import Account, Holder
@@ -450,15 +450,25 @@ def make_available(session: Session, *, now: datetime, base_url: str,
 # --- hooks for the holder's side ----------------------------------------------------
 
 
-def decisions_of_holder(session: Session, holder_id: int) -> list[Decision]:
-    """The decisions the holder may see on his account, newest first.
+def visible_to_holder(holder_id) -> tuple:
+    """The decisions a holder may see on his account (``holder_id`` a value or a bound
+    parameter): online, made available, still available or notified. A decision
+    waiting for certification does not exist for the holder yet (R. 223-3-1 III), and
+    postal ones are notified on paper."""
+    return (Decision.holder_id == holder_id, Decision.channel == Channel.ONLINE,
+            Decision.made_available_at.is_not(None),
+            Decision.state.in_((DecisionState.AVAILABLE, DecisionState.NOTIFIED)))
 
-    Only online decisions that have been made available: a decision waiting for
-    certification does not exist for the holder yet (R. 223-3-1 III), and postal ones
-    are notified on paper.
-    """
-    return list(session.scalars(
-        select(Decision)
-        .where(Decision.holder_id == holder_id, Decision.channel == Channel.ONLINE,
-               Decision.made_available_at.is_not(None))
-        .order_by(Decision.made_available_at.desc(), Decision.id.desc())))
+
+_HOLDER_DECISIONS = (
+    select(Decision.__table__)
+    .where(*visible_to_holder(bindparam("holder_id")))
+    .order_by(Decision.made_available_at.desc(), Decision.id.desc()))
+"""Built once: the holder's list is the most requested page."""
+
+
+def decisions_of_holder(session: Session, holder_id: int) -> Sequence[Row[Any]]:
+    """The decisions the holder may see on his account (``visible_to_holder``), newest
+    first, as plain rows of the decisions' columns: the lists only read them, and rows
+    cost a fraction of ORM objects."""
+    return session.execute(_HOLDER_DECISIONS, {"holder_id": holder_id}).all()
