@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, select
+from sqlalchemy import Row, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session, load_only
 
 from notify.accounts.models import Account, Holder
@@ -454,10 +454,12 @@ def visible_to_holder(holder_id) -> tuple:
     """The decisions a holder may see on his account (``holder_id`` a value or a bound
     parameter): online, made available, still available or notified. A decision
     waiting for certification does not exist for the holder yet (R. 223-3-1 III), and
-    postal ones are notified on paper."""
+    postal ones are notified on paper. (Two equalities rather than an IN, whose
+    expanding parameter is rendered again at each execution.)"""
     return (Decision.holder_id == holder_id, Decision.channel == Channel.ONLINE,
             Decision.made_available_at.is_not(None),
-            Decision.state.in_((DecisionState.AVAILABLE, DecisionState.NOTIFIED)))
+            or_(Decision.state == DecisionState.AVAILABLE,
+                Decision.state == DecisionState.NOTIFIED))
 
 
 _HOLDER_DECISIONS = (
@@ -469,6 +471,8 @@ _HOLDER_DECISIONS = (
 
 def decisions_of_holder(session: Session, holder_id: int) -> Sequence[Row[Any]]:
     """The decisions the holder may see on his account (``visible_to_holder``), newest
-    first, as plain rows of the decisions' columns: the lists only read them, and rows
-    cost a fraction of ORM objects."""
-    return session.execute(_HOLDER_DECISIONS, {"holder_id": holder_id}).all()
+    first, as plain rows of the decisions' columns: the lists only read them. Run on the
+    session's connection after a flush, which skips the ORM's handling of the statement
+    and its result (a third of the query's cost) and still sees the session's changes."""
+    session.flush()
+    return session.connection().execute(_HOLDER_DECISIONS, {"holder_id": holder_id}).all()
