@@ -11,7 +11,9 @@ hello's: on a machine shared with other work, throughput follows the share of th
 cores the server gets, while CPU per request barely moves. Targets (``--targets``, all
 by default, each after hello):
 
-* ``decisions``: a logged-in holder's ``GET /decisions`` (five decisions made available);
+* ``decisions``: a logged-in holder's ``GET /decisions`` (one decision made available:
+  of the five deposited per holder, the later four are refused, their balances not
+  following the first's);
 * ``account``: the same holder's account page, ``GET /compte`` (balance and decisions);
 * ``read``: ``GET /api/v1/decisions/<reference>`` with a bearer token;
 * ``deposit``: ``POST /api/v1/decisions`` of 10 decisions (distinct references).
@@ -19,10 +21,10 @@ by default, each after hello):
 The holder's session cookie is made as a browser would hold it after logging in
 (Flask-Login's ids, the CSRF token), so that pages do not set a new cookie each time.
 
-Data: ``--holders`` holders, half with an open account, five decisions each made
-available, and 20,000 holders without decisions for the deposits (each deposited
-decision takes one), seeded before the servers start. SQLite by default (a fresh file);
-``--postgres`` uses a throwaway PostgreSQL database.
+Data: ``--holders`` holders, half with an open account (their decision made available,
+the others' routed to the post), and 20,000 holders without decisions for the deposits
+(each deposited decision takes one), seeded before the servers start. SQLite by default
+(a fresh file); ``--postgres`` uses a throwaway PostgreSQL database.
 
 Usage: ``.venv/bin/python bench/bench_load.py [--clients 10] [--seconds 5] [--postgres]
 [--targets decisions deposit]``; the issue's rows: ``--clients 10 --seconds 8`` on
