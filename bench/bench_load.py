@@ -5,20 +5,30 @@ The production server (gunicorn, gunicorn.conf.py, NOTIFY_WEB_WORKERS/THREADS) s
 on loopback, in turn: ``bench/hello.py`` (the baseline), then notify. For each target,
 ``--clients`` threads of this process send requests back to back over keep-alive
 connections for ``--seconds``; the run reports throughput, p50/p99 latency and errors
-(any status but 200, or a refused deposit item). Targets:
+(any status but 200, or a refused deposit item), each with its ratio to hello's, and
+the server's CPU time per request (master and workers, from /proc) with its ratio to
+hello's: on a machine shared with other work, throughput follows the share of the
+cores the server gets, while CPU per request barely moves. Targets (``--targets``, all
+by default, each after hello):
 
-* ``hello``: ``GET /`` of the bare Flask app;
-* ``decisions``: a logged-in holder's ``GET /decisions`` (five decisions made available);
-* ``api read``: ``GET /api/v1/decisions/<reference>`` with a bearer token;
+* ``decisions``: a logged-in holder's ``GET /decisions`` (one decision made available:
+  of the five deposited per holder, the later four are refused, their balances not
+  following the first's);
+* ``account``: the same holder's account page, ``GET /compte`` (balance and decisions);
+* ``read``: ``GET /api/v1/decisions/<reference>`` with a bearer token;
 * ``deposit``: ``POST /api/v1/decisions`` of 10 decisions (distinct references).
 
-Data: ``--holders`` holders, half with an open account, five decisions each made
-available, and 20,000 holders without decisions for the deposits (each deposited
-decision takes one), seeded before the servers start. SQLite by default (a fresh file);
-``--postgres`` uses a throwaway PostgreSQL database.
+The holder's session cookie is made as a browser would hold it after logging in
+(Flask-Login's ids, the CSRF token), so that pages do not set a new cookie each time.
 
-Usage: ``.venv/bin/python bench/bench_load.py [--clients 10] [--seconds 5] [--postgres]``;
-the issue's two rows: ``--clients 10`` on SQLite and ``--clients 50 --postgres``.
+Data: ``--holders`` holders, half with an open account (their decision made available,
+the others' routed to the post), and 20,000 holders without decisions for the deposits
+(each deposited decision takes one), seeded before the servers start. SQLite by default
+(a fresh file); ``--postgres`` uses a throwaway PostgreSQL database.
+
+Usage: ``.venv/bin/python bench/bench_load.py [--clients 10] [--seconds 5] [--postgres]
+[--targets decisions deposit]``; the issue's rows: ``--clients 10 --seconds 8`` on
+SQLite and ``--clients 50 --seconds 8 --postgres``.
 """
 
 from __future__ import annotations
@@ -49,6 +59,7 @@ from notify.demo.serve import ROOT, server_command  # noqa: E402
 SECRET_KEY = "bench-load-secret-key-not-for-production-0123456789"
 USER_AGENT = "notify-bench-load"
 THROWAWAY = f"notify_load_{os.getpid()}"
+TARGETS = ("decisions", "account", "read", "deposit")
 DEPOSIT_HOLDERS = 20_000
 """Holders without decisions, one per deposited decision (a second decision of the same
 holder would chain its balance on the first and be refused)."""
@@ -59,9 +70,11 @@ def prepare(url: str, holders: int, instance: Path) -> tuple[str, str, list[str]
     decisions made available, and licences of holders without decisions."""
     from flask import session as flask_session
     from flask_login import login_user
+    from flask_wtf.csrf import generate_csrf
     from sqlalchemy import text
 
     from notify.accounts.models import Account
+    from notify.accounts.texts import ATTESTATION, CONDITIONS
     from notify.auth.principals import HolderPrincipal
 
     database.upgrade(url)
@@ -79,6 +92,10 @@ def prepare(url: str, holders: int, instance: Path) -> tuple[str, str, list[str]
                     now=NOW)
         uow.session.execute(text("UPDATE decisions SET state = 'available', "
                                  "made_available_at = deposited_at WHERE channel = 'online'"))
+        # The account page names the texts the holder accepted: the current ones.
+        uow.session.execute(text("UPDATE accounts SET conditions_version = :c, "
+                                 "attestation_version = :a"),
+                            {"c": CONDITIONS.version, "a": ATTESTATION.version})
         references = list(uow.session.scalars(text(
             "SELECT reference FROM decisions WHERE channel = 'online' ORDER BY id")))
         _, secret = api_clients.create_client(uow.session, "load", "load",
@@ -90,6 +107,9 @@ def prepare(url: str, holders: int, instance: Path) -> tuple[str, str, list[str]
         with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"},
                                       headers={"User-Agent": USER_AGENT}):
             login_user(HolderPrincipal(account))
+            # A browser's session holds the CSRF token of the login form it posted;
+            # without it every page would set a new session cookie.
+            generate_csrf()
             cookie = app.session_interface.get_signing_serializer(app).dumps(
                 dict(flask_session))
     db.engine.dispose()
@@ -103,7 +123,24 @@ class Target:
         self.body, self.check = body, check
 
 
-def load(port: int, target: Target, clients: int, seconds: float) -> dict:
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server's master and its workers,
+    from /proc: a per-request cost that the machine's other load barely changes."""
+    total, pids = 0.0, [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rpartition(")")[2].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:  # a worker that just exited
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        pids.extend(int(child) for child in children)
+    return total
+
+
+def load(port: int, target: Target, clients: int, seconds: float,
+         server: subprocess.Popen) -> dict:
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -134,17 +171,18 @@ def load(port: int, target: Target, clients: int, seconds: float) -> dict:
             latencies.extend(own)
             errors[0] += own_errors
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), server_cpu(server.pid)
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, server_cpu(server.pid) - cpu
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
     return {"name": target.name, "requests": len(latencies), "rate": len(latencies) / elapsed,
-            "p50": q[49] * 1000, "p99": q[98] * 1000, "errors": errors[0]}
+            "p50": q[49] * 1000, "p99": q[98] * 1000, "errors": errors[0],
+            "cpu": cpu * 1000 / max(len(latencies), 1)}
 
 
 def start_server(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
@@ -203,30 +241,33 @@ def run(label: str, url: str, args) -> None:
     server = start_server("bench.hello:app", port, env)
     try:
         results.append(load(port, Target("hello (bare Flask)", "GET", "/", {}), args.clients,
-                            args.seconds))
+                            args.seconds, server))
     finally:
         stop_server(server)
+    holder = {"Cookie": f"notify_session={cookie}", "User-Agent": USER_AGENT}
+    targets = {
+        "decisions": Target("holder GET /decisions", "GET", "/decisions", holder),
+        "account": Target("holder GET /compte", "GET", "/compte", holder),
+        "read": Target("API GET /api/v1/decisions/<ref>", "GET",
+                       lambda n: f"/api/v1/decisions/{references[n % len(references)]}", api),
+        "deposit": Target("API POST /api/v1/decisions (10)", "POST", "/api/v1/decisions",
+                          api, body=deposit_body, check=accepted),
+    }
     port = free_port()
     server = start_server("notify.wsgi:app", port, env)
     try:
-        holder = {"Cookie": f"notify_session={cookie}", "User-Agent": USER_AGENT}
-        for target in (
-            Target("holder GET /decisions", "GET", "/decisions", holder),
-            Target("API GET /api/v1/decisions/<ref>", "GET",
-                   lambda n: f"/api/v1/decisions/{references[n % len(references)]}", api),
-            Target("API POST /api/v1/decisions (10)", "POST", "/api/v1/decisions", api,
-                   body=deposit_body, check=accepted),
-        ):
-            results.append(load(port, target, args.clients, args.seconds))
+        for name in args.targets:
+            results.append(load(port, targets[name], args.clients, args.seconds, server))
     finally:
         stop_server(server)
-    hello = results[0]["rate"]
+    hello, hello_cpu = results[0]["rate"], results[0]["cpu"]
     print(f"{label}: {args.clients} clients, {args.seconds:g} s each, gunicorn "
           f"{args.workers} workers x {args.threads} threads")
     for r in results:
         print(f"  {r['name']:<36} {r['rate']:8.0f} req/s  ratio {r['rate'] / hello:5.3f}  "
               f"p50 {r['p50']:7.1f} ms  p99 {r['p99']:7.1f} ms  errors {r['errors']}"
-              f"/{r['requests']}")
+              f"/{r['requests']}  server CPU {r['cpu']:5.2f} ms/req "
+              f"(ratio {hello_cpu / r['cpu']:5.3f})")
 
 
 def main() -> None:
@@ -237,6 +278,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--targets", nargs="+", default=list(TARGETS), choices=TARGETS,
+                        help="what to load after hello (default: all)")
     args = parser.parse_args()
     import logging
 

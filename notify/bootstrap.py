@@ -32,7 +32,9 @@ def build_services(settings: Settings, adapters: dict[str, Any]) -> Services:
     clock = adapters.get("clock") or SystemClock()
     return Services(
         settings=settings,
-        db=adapters.get("database") or Database.from_url(settings.database_url),
+        db=adapters.get("database") or Database.from_url(
+            settings.database_url,
+            threads=max(settings.web_threads, settings.smtp_connections)),
         clock=clock,
         timestamp_client=adapters.get("timestamp_client")
         or build_timestamp_client(settings, clock),

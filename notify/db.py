@@ -150,22 +150,35 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         read_only = bool(connection.get_execution_options().get(READ_ONLY))
-        info = connection.connection.info  # the pooled DBAPI connection's own dict
-        if info.get(READ_ONLY, False) != read_only:
-            connection.exec_driver_sql(f"PRAGMA query_only = {int(read_only)}")
-            info[READ_ONLY] = read_only
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        pooled = connection.connection  # the pooled DBAPI connection, with its own dict
+        # Straight to the driver: these statements need none of SQLAlchemy's execution
+        # machinery, which would cost as much as a page's query.
+        driver = pooled.driver_connection
+        if pooled.info.get(READ_ONLY, False) != read_only:
+            driver.execute(f"PRAGMA query_only = {int(read_only)}")
+            pooled.info[READ_ONLY] = read_only
+        driver.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
+POOL_SIZE = 5
+"""SQLAlchemy's default: the connections a pool keeps open at least."""
+
+
+def make_engine(url: str, threads: int = POOL_SIZE) -> Engine:
+    """``threads``: how many threads of the process may use the database at once (a web
+    worker's). The pool keeps that many connections open: beyond its size it closes each
+    connection given back, so every request of the extra threads would open a new one
+    (a PostgreSQL backend, or a SQLite file and its pragmas)."""
     parsed = make_url(url)
+    pool = {"pool_size": max(POOL_SIZE, threads)}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        engine = create_engine(url, **({} if parsed.database in (None, "", ":memory:")
+                                       else pool))
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 class Database:
@@ -188,8 +201,8 @@ class Database:
         self.read_session_factory = read_session_factory or session_factory
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
-        return cls(make_engine(url))
+    def from_url(cls, url: str, threads: int = POOL_SIZE) -> Database:
+        return cls(make_engine(url, threads))
 
     @property
     def dialect(self) -> str:

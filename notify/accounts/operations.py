@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, joinedload
 
 from notify.accounts.models import (
     Account,
@@ -467,8 +467,12 @@ def make_closures_effective(session: Session, now: datetime, base_url: str) -> i
 
 
 def account_for_login(session: Session, account_id: int, generation: int) -> Account | None:
-    """The session loader's lookup: the account, if the session's generation is current."""
-    account = session.get(Account, account_id)
-    if account is None or account.session_generation != generation:
-        return None
-    return account
+    """The session loader's lookup: the account, if the session's generation is current,
+    with its holder (every holder page needs it) in the same query."""
+    return session.scalar(_LOGIN, {"account_id": account_id, "generation": generation})
+
+
+_LOGIN = (select(Account).options(joinedload(Account.holder, innerjoin=True))
+          .where(Account.id == bindparam("account_id"),
+                 Account.session_generation == bindparam("generation")))
+"""Built once: every page of a signed-in holder runs it."""

@@ -35,7 +35,7 @@ from notify.accounts.models import Holder
 from notify.auth.web import AuthMethod
 from notify.decisions import operations
 from notify.decisions.letters import LetterFacts, letter_sections
-from notify.decisions.models import Decision, DecisionState
+from notify.decisions.models import Decision
 from notify.decisions.notification import (
     appeal_deadline_for,
     apply_notification,
@@ -66,12 +66,6 @@ moment (the outbox's ``alert_sent`` does not lock the decision): the unique (sub
 seq) refuses the second append, which is retried after the first has committed."""
 
 NOT_FOUND = "Cette décision n'existe pas ou n'est pas disponible sur votre compte."
-
-
-def _visible(holder_id: int):
-    return (Decision.holder_id == holder_id, Decision.channel == Channel.ONLINE,
-            Decision.made_available_at.is_not(None),
-            Decision.state.in_((DecisionState.AVAILABLE, DecisionState.NOTIFIED)))
 
 
 def _local_date(at: datetime, territory: str) -> date:
@@ -292,7 +286,8 @@ def consult(session: Session, holder: Holder, reference: str, *, now: datetime,
 
 def _locked(session: Session, holder_id: int, reference: str) -> Decision:
     decision = session.scalar(
-        select(Decision).where(Decision.reference == reference, *_visible(holder_id))
+        select(Decision)
+        .where(Decision.reference == reference, *operations.visible_to_holder(holder_id))
         .with_for_update()
         .execution_options(populate_existing=True))
     if decision is None:

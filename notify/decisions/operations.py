@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session, load_only, selectinload
 
 from notify.accounts.models import Account, Holder
@@ -477,6 +477,18 @@ def make_available(session: Session, *, now: datetime, base_url: str,
 
 
 # --- hooks for the holder's side ----------------------------------------------------
+
+
+def visible_to_holder(holder_id) -> tuple:
+    """The decisions a holder may see on his account (``holder_id`` a value or a bound
+    parameter): online, made available, still available or notified. A decision
+    waiting for certification does not exist for the holder yet (R. 223-3-1 III), and
+    postal ones are notified on paper. (Two equalities rather than an IN, whose
+    expanding parameter is rendered again at each execution.)"""
+    return (Decision.holder_id == holder_id, Decision.channel == Channel.ONLINE,
+            Decision.made_available_at.is_not(None),
+            or_(Decision.state == DecisionState.AVAILABLE,
+                Decision.state == DecisionState.NOTIFIED))
 
 
 def record_of_holder(session: Session, holder_id: int) -> list[Decision]:
