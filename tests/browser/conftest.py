@@ -31,7 +31,7 @@ from notify import create_app
 from notify import db as database
 from notify.clock import FixedClock
 from notify.web import DSFR_DIST
-from tests.conftest import depositor_id
+from tests.conftest import STAFF_PASSWORD, depositor_id
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The network of the test machines is closed: nothing may try to reach Google.
@@ -271,3 +271,58 @@ def expect():
     from playwright.sync_api import expect
 
     return expect
+
+
+# --- staff members ------------------------------------------------------------------
+
+
+def shots(visitor: Visitor, name: str) -> None:
+    """Desktop and 390 px wide (when NOTIFY_BROWSER_SCREENSHOTS is set)."""
+    visitor.screenshot(name)
+    if visitor.shots is not None:
+        visitor.page.set_viewport_size({"width": 390, "height": 844})
+        visitor.screenshot(f"{name}-390")
+        visitor.page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def staff_code(site: LiveSite, secret: str) -> str:
+    """The TOTP code of the site's moment."""
+    from notify.auth import totp
+
+    return totp.code_at_step(secret, totp.step_at(site.clock.now()))
+
+
+def enrol_staff(site: LiveSite, email: str, role: str) -> str:
+    """A member enrolled through the real operations; returns his TOTP key. The clock
+    moves on a step, so that the enrolment's code is not the login's."""
+    from notify.auth import staff as staff_ops
+
+    services = site.app.extensions["notify"]
+    with site.app.app_context(), services.db.unit_of_work() as uow:
+        member = staff_ops.create_member(uow.session, email, role, site.clock.now()).member
+        secret = staff_ops.choose_password(uow.session, member, STAFF_PASSWORD,
+                                           services.settings.secret_key)
+        staff_ops.confirm_enrolment(uow.session, member, staff_code(site, secret),
+                                    services.settings.secret_key, site.clock.now())
+        uow.commit()
+    site.clock.advance(timedelta(seconds=30))
+    return secret
+
+
+def fill_staff_login(visitor: Visitor, email: str, secret: str) -> None:
+    """Fill and send the staff login form shown on the page."""
+    page = visitor.page
+    page.get_by_label("Adresse électronique professionnelle").fill(email)
+    page.get_by_label("Mot de passe").fill(STAFF_PASSWORD)
+    page.get_by_label("Code de vérification").fill(staff_code(visitor.site, secret))
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def sign_in_staff(visitor: Visitor, email: str, secret: str) -> None:
+    """Sign in at /agents/connexion and land on the staff home; the clock moves on a
+    step, so that the next sign-in's code is a new one."""
+    visitor.goto("/agents/connexion")
+    fill_staff_login(visitor, email, secret)
+    visitor.sees_page("Espace agents", "Espace agents")
+    visitor.site.clock.advance(timedelta(seconds=30))
+

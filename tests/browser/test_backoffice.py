@@ -10,44 +10,10 @@ from datetime import timedelta
 
 import pytest
 
-from notify.auth import staff as staff_ops
-from notify.auth import totp
-from tests.browser.test_staff import shots
+from tests.browser.conftest import enrol_staff, shots, sign_in_staff, staff_code
 from tests.deposits import withdrawal
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "un mot de passe d'agent solide"
-
-
-def enrol(site, email, role):
-    """A member enrolled through the real operations; returns his TOTP key."""
-    services = site.app.extensions["notify"]
-    with site.app.app_context(), services.db.unit_of_work() as uow:
-        member = staff_ops.create_member(uow.session, email, role, site.clock.now()).member
-        secret = staff_ops.choose_password(uow.session, member, PASSWORD,
-                                           services.settings.secret_key)
-        staff_ops.confirm_enrolment(uow.session, member, code(site, secret),
-                                    services.settings.secret_key, site.clock.now())
-        uow.commit()
-    site.clock.advance(timedelta(seconds=30))
-    return secret
-
-
-def code(site, secret):
-    return totp.code_at_step(secret, totp.step_at(site.clock.now()))
-
-
-def sign_in(visitor, email, secret):
-    page = visitor.page
-    visitor.goto("/agents/connexion")
-    page.get_by_label("Adresse électronique professionnelle").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_label("Code de vérification").fill(code(visitor.site, secret))
-    page.get_by_role("button", name="Se connecter").click()
-    visitor.sees_page("Espace agents", "Espace agents")
-    visitor.site.clock.advance(timedelta(seconds=30))
-
 
 def test_search_holders_export_policies_journal_and_the_holders_own_view(visitor, expect):
     site, page = visitor.site, visitor.page
@@ -55,10 +21,10 @@ def test_search_holders_export_policies_journal_and_the_holders_own_view(visitor
     number = site.open_account(holder_email)
     site.deposit([withdrawal("BO-1", number), withdrawal("BO-2", number, points=1,
                                                          balance_after=9)])
-    legal = enrol(site, "juriste-bo@example.fr", "legal")
-    admin = enrol(site, "admin-bo@example.fr", "admin")
+    legal = enrol_staff(site, "juriste-bo@example.fr", "legal")
+    admin = enrol_staff(site, "admin-bo@example.fr", "admin")
 
-    sign_in(visitor, "juriste-bo@example.fr", legal)
+    sign_in_staff(visitor, "juriste-bo@example.fr", legal)
     expect(page.get_by_role("link", name="Journal des accès")).to_have_count(0)
     shots(visitor, "bo-01-home-legal")
     page.get_by_role("link", name="Rechercher des décisions").click()
@@ -73,7 +39,7 @@ def test_search_holders_export_policies_journal_and_the_holders_own_view(visitor
     page.get_by_role("link", name=re.compile("Exporter en CSV")).click()
     visitor.sees_page("Confirmer votre identité", "Confirmer votre identité")
     shots(visitor, "bo-03-reauthentication")
-    page.get_by_label("Code de vérification").fill(code(site, legal))
+    page.get_by_label("Code de vérification").fill(staff_code(site, legal))
     with page.expect_download() as download:
         page.get_by_role("button", name="Confirmer").click()
     assert "BO-1" in download.value.path().read_text(encoding="utf-8")
@@ -99,7 +65,7 @@ def test_search_holders_export_policies_journal_and_the_holders_own_view(visitor
     expect(page.get_by_role("heading", level=1)).to_contain_text("Accès refusé")
 
     page.context.clear_cookies()
-    sign_in(visitor, "admin-bo@example.fr", admin)
+    sign_in_staff(visitor, "admin-bo@example.fr", admin)
     page.get_by_role("link", name="Journal des accès").click()
     visitor.sees_page("Journal des accès", "Journal des accès des agents")
     expect(visitor.main).to_contain_text("juriste-bo@example.fr")

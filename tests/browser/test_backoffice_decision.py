@@ -12,19 +12,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from notify.auth import staff as staff_ops
-from notify.auth import totp
 from notify.backoffice.models import StaffAccess
 from notify.clock import FixedClock
 from notify.decisions.models import Decision
 from notify.evidence.bundle import check_bundle
 from notify.evidence.log import events_of
-from tests.browser.conftest import START, serve_site
+from tests.browser.conftest import START, enrol_staff, serve_site, shots, sign_in_staff
 from tests.deposits import withdrawal
 
 pytestmark = pytest.mark.browser
 
-STAFF_PASSWORD = "un mot de passe d'agent solide"
 DELAY_ENDS = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
 
 
@@ -33,29 +30,6 @@ def site(chromium_context, smtp_server, tsa_files, tmp_path):
     """A site of its own: its clock moves past the fifteen-day delay."""
     with serve_site(tmp_path, smtp_server.port, tsa_files, FixedClock(START)) as site:
         yield site
-
-
-def shots(visitor, name):
-    """Desktop and 390 px wide (when NOTIFY_BROWSER_SCREENSHOTS is set)."""
-    visitor.screenshot(name)
-    if visitor.shots is not None:
-        visitor.page.set_viewport_size({"width": 390, "height": 844})
-        visitor.screenshot(f"{name}-390")
-        visitor.page.set_viewport_size({"width": 1280, "height": 900})
-
-
-def enrol(site, email):
-    services = site.app.extensions["notify"]
-    now = site.clock.now()
-    with site.app.app_context(), services.db.unit_of_work() as uow:
-        member = staff_ops.create_member(uow.session, email, "legal", now).member
-        secret = staff_ops.choose_password(uow.session, member, STAFF_PASSWORD,
-                                           services.settings.secret_key)
-        staff_ops.confirm_enrolment(uow.session, member, totp.code_at_step(
-            secret, totp.step_at(now)), services.settings.secret_key, now)
-        uow.commit()
-    site.clock.advance(timedelta(seconds=30))
-    return secret
 
 
 def test_legal_staff_verify_a_deemed_notification(site, visitor, expect, tmp_path):
@@ -69,15 +43,9 @@ def test_legal_staff_verify_a_deemed_notification(site, visitor, expect, tmp_pat
     site.clock.set(DELAY_ENDS + timedelta(hours=1))
     site.run_jobs("record_deemed_notifications")
     site.run_jobs("certify_evidence")
-    secret = enrol(site, "juriste@example.fr")
+    secret = enrol_staff(site, "juriste@example.fr", "legal")
 
-    visitor.goto("/agents/connexion")
-    page.get_by_label("Adresse électronique professionnelle").fill("juriste@example.fr")
-    page.get_by_label("Mot de passe").fill(STAFF_PASSWORD)
-    page.get_by_label("Code de vérification").fill(
-        totp.code_at_step(secret, totp.step_at(site.clock.now())))
-    page.get_by_role("button", name="Se connecter").click()
-    visitor.sees_page("Espace agents", "Espace agents")
+    sign_in_staff(visitor, "juriste@example.fr", secret)
 
     # By its reference (the search page is another's): first, the motif d'accès.
     visitor.goto("/agents/decisions/BO-2026-0001")

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from notify.auth import staff as staff_ops
-from notify.auth import totp
-from tests.browser.test_staff import STAFF_PASSWORD, shots
+from tests.browser.conftest import enrol_staff, fill_staff_login, shots
 
 pytestmark = pytest.mark.browser
 
@@ -19,33 +17,18 @@ def _registration_staff(site) -> str:
     from notify.demo.registrations import load_registrations
 
     services = site.app.extensions["notify"]
-    now = site.clock.now()
     with site.app.app_context(), services.db.unit_of_work() as uow:
-        load_registrations(uow.session, now, services.settings)
-        enrolment = staff_ops.create_member(uow.session, "immat@example.fr", "registration",
-                                            now)
-        secret = staff_ops.choose_password(uow.session, enrolment.member, STAFF_PASSWORD,
-                                           services.settings.secret_key)
-        staff_ops.confirm_enrolment(uow.session, enrolment.member,
-                                    totp.code_at_step(secret, totp.step_at(now)),
-                                    services.settings.secret_key, now)
+        load_registrations(uow.session, site.clock.now(), services.settings)
         uow.commit()
-    return secret
+    return enrol_staff(site, "immat@example.fr", "registration")
 
 
 def test_registration_staff_pages(visitor, expect):
-    from datetime import timedelta
-
     site, page = visitor.site, visitor.page
     secret = _registration_staff(site)
-    site.clock.advance(timedelta(seconds=30))
     visitor.goto("/agents/immatriculations/tableau-de-bord")
     visitor.sees_page("Connexion des agents", "Connexion des agents")
-    page.get_by_label("Adresse électronique professionnelle").fill("immat@example.fr")
-    page.get_by_label("Mot de passe").fill(STAFF_PASSWORD)
-    page.get_by_label("Code de vérification").fill(
-        totp.code_at_step(secret, totp.step_at(site.clock.now())))
-    page.get_by_role("button", name="Se connecter").click()
+    fill_staff_login(visitor, "immat@example.fr", secret)
 
     visitor.sees_page("Tableau de bord des immatriculations",
                       "Tableau de bord des immatriculations")

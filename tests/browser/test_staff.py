@@ -7,19 +7,10 @@ from datetime import timedelta
 import pytest
 
 from notify.auth import totp
+from tests.browser.conftest import shots
+from tests.conftest import STAFF_PASSWORD
 
 pytestmark = pytest.mark.browser
-
-STAFF_PASSWORD = "un mot de passe d'agent solide"
-
-
-def shots(visitor, name):
-    """Desktop and 390 px wide (when NOTIFY_BROWSER_SCREENSHOTS is set)."""
-    visitor.screenshot(name)
-    if visitor.shots is not None:
-        visitor.page.set_viewport_size({"width": 390, "height": 844})
-        visitor.screenshot(f"{name}-390")
-        visitor.page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_staff_enrolment_and_login_with_totp(visitor, expect):
