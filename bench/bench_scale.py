@@ -36,7 +36,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,6 +50,7 @@ from notify.decisions.retention import purge_expired  # noqa: E402
 from notify.evidence.batches import close_batch, heads_due  # noqa: E402
 from notify.evidence.models import EvidenceBatch  # noqa: E402
 from notify.settings import RETENTION_PERIOD_DEFAULT  # noqa: E402
+from tests.plans import explain_selects
 
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
 SERVER = os.environ.get("NOTIFY_BENCH_POSTGRES",
@@ -154,25 +155,9 @@ def timed(db: database.Database, work, repeat: int = 20) -> tuple[float, float]:
 def plan_kinds(db: database.Database, work) -> str:
     """The scan nodes of the plan of each SELECT ``work`` sends (as it sent them)."""
     with db.unit_of_work() as uow:
-        connection = uow.session.connection()
-        sent: list[tuple[str, object]] = []
-
-        def capture(_conn, _cursor, statement, parameters, _context, _many):
-            if statement.lstrip().upper().startswith("SELECT"):
-                sent.append((statement, parameters))
-
-        event.listen(connection, "before_cursor_execute", capture)
-        try:
-            work(uow.session)
-        finally:
-            event.remove(connection, "before_cursor_execute", capture)
-        kinds = []
-        with connection.connection.driver_connection.cursor() as cursor:
-            for statement, parameters in sent:
-                cursor.execute("EXPLAIN " + statement, parameters)
-                kinds.append(" + ".join(
-                    line.strip(" ->").split("  (")[0] for (line,) in cursor.fetchall()
-                    if "Scan" in line))
+        kinds = [" + ".join(line.strip(" ->").split("  (")[0] for line in plan
+                            if "Scan" in line)
+                 for plan in explain_selects(uow.session, work)]
     return "; ".join(kind for kind in kinds if kind)
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from notify.backoffice.search import Criteria, DateField, find
 from notify.decisions.notification import record_deemed_notifications
 from notify.decisions.retention import purge_expired
 from notify.evidence.batches import certify_oldest, close_batch, heads_due
 from notify.settings import RETENTION_PERIOD_DEFAULT
+from tests.plans import explain_selects
 
 SEED = """
 INSERT INTO evidence_batches (seq, prev_root, root, size, closed_at, token, gen_time,
@@ -64,27 +65,9 @@ ANALYZE decisions
 
 def _explainer(session):
     """A function returning the EXPLAIN of the SELECTs that ``work(session)`` sends."""
-    connection = session.connection()
 
     def plans(work) -> list[str]:
-        sent: list[tuple[str, object]] = []
-
-        def capture(_conn, _cursor, statement, parameters, _context, _many):
-            if statement.lstrip().upper().startswith("SELECT"):
-                sent.append((statement, parameters))
-
-        event.listen(connection, "before_cursor_execute", capture)
-        try:
-            work(session)
-        finally:
-            event.remove(connection, "before_cursor_execute", capture)
-        raw = connection.connection.driver_connection
-        explained = []
-        for statement, parameters in sent:
-            with raw.cursor() as cursor:
-                cursor.execute("EXPLAIN " + statement, parameters)
-                explained.append("\n".join(row[0] for row in cursor.fetchall()))
-        return explained
+        return ["\n".join(lines) for lines in explain_selects(session, work)]
 
     return plans
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from notify.registrations import dashboard
+from tests.plans import explain_selects
 
 SEED = """
 INSERT INTO organisations (id, slug, name, kind, created_at)
@@ -92,29 +93,11 @@ def explain(db, clock):
     for statement in SEED.split(";"):
         session.execute(text(statement), {"now": clock.now()})
     session.execute(text("SET LOCAL enable_seqscan = off"))
-    connection = session.connection()
-
     def plans(name: str, centre_id: int | None) -> str:
-        sent: list[tuple[str, object]] = []
-
-        def capture(_conn, _cursor, statement, parameters, _context, _many):
-            if statement.lstrip().upper().startswith("SELECT"):
-                sent.append((statement, parameters))
-
-        event.listen(connection, "before_cursor_execute", capture)
-        try:
-            dashboard.dashboard(session, clock.now() + timedelta(hours=1),
-                                centre_id=centre_id, stale_days=30, mandate_days=15,
-                                only=name)
-        finally:
-            event.remove(connection, "before_cursor_execute", capture)
-        raw = connection.connection.driver_connection
-        explained = []
-        for statement, parameters in sent:
-            with raw.cursor() as cursor:
-                cursor.execute("EXPLAIN " + statement, parameters)
-                explained.append("\n".join(row[0] for row in cursor.fetchall()))
-        return "\n".join(explained)
+        return "\n".join("\n".join(lines) for lines in explain_selects(
+            session, lambda s: dashboard.dashboard(
+                s, clock.now() + timedelta(hours=1), centre_id=centre_id, stale_days=30,
+                mandate_days=15, only=name)))
 
     yield plans
     session.close()

@@ -1,0 +1,32 @@
+"""The PostgreSQL plans of the SELECTs a piece of code sends, as it sends them (shared by
+the query-plan tests and ``bench/bench_scale.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+
+def explain_selects(session: Session, work: Callable[[Session], object]) -> list[list[str]]:
+    """Run ``work(session)``, then ``EXPLAIN`` each SELECT it sent with its parameters;
+    returns each plan's lines."""
+    connection = session.connection()
+    sent: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    event.listen(connection, "before_cursor_execute", capture)
+    try:
+        work(session)
+    finally:
+        event.remove(connection, "before_cursor_execute", capture)
+    plans = []
+    with connection.connection.driver_connection.cursor() as cursor:
+        for statement, parameters in sent:
+            cursor.execute("EXPLAIN " + statement, parameters)
+            plans.append([row[0] for row in cursor.fetchall()])
+    return plans
