@@ -1,7 +1,8 @@
-"""A legal staff member, in Chromium, signs in with TOTP, opens a deemed-notified
-decision by its reference, gives the motif d'accès, reads the timeline, verifies the
-evidence on the server, downloads the bundle and the attestation; the holder's decision
-is still unconsulted, and each read is in the access log."""
+"""A legal staff member, in Chromium, signs in with TOTP, finds a deemed-notified
+decision by the holder's licence number, gives the motif d'accès, reads the timeline,
+verifies the evidence on the server, downloads the bundle and the attestation; the
+holder's decision is still unconsulted, and the administrator sees each read in the
+access journal (issue #8's "done when")."""
 
 from __future__ import annotations
 
@@ -44,11 +45,15 @@ def test_legal_staff_verify_a_deemed_notification(site, visitor, expect, tmp_pat
     site.run_jobs("record_deemed_notifications")
     site.run_jobs("certify_evidence")
     secret = enrol_staff(site, "juriste@example.fr", "legal")
+    admin = enrol_staff(site, "admin@example.fr", "admin")
 
     sign_in_staff(visitor, "juriste@example.fr", secret)
 
-    # By its reference (the search page is another's): first, the motif d'accès.
-    visitor.goto("/agents/decisions/BO-2026-0001")
+    # Found by the holder's licence number; opening it asks the motif d'accès first.
+    page.get_by_role("link", name="Rechercher des décisions").click()
+    page.get_by_label("Numéro de permis").fill(number)
+    page.get_by_role("button", name="Rechercher").click()
+    page.get_by_role("link", name="BO-2026-0001").click()
     visitor.sees_page("Motif d'accès", "Motif d'accès")
     shots(visitor, "backoffice-01-motif")
     page.locator("label", has_text="Réquisition judiciaire").click()
@@ -110,6 +115,18 @@ def test_legal_staff_verify_a_deemed_notification(site, visitor, expect, tmp_pat
         reads = uow.session.execute(select(StaffAccess.action, StaffAccess.reference,
                                            StaffAccess.reason)
                                     .order_by(StaffAccess.id)).all()
-    assert [tuple(r) for r in reads] == [
+    assert [tuple(r) for r in reads] == [("search", "BO-2026-0001", None)] + [
         (action, "BO-2026-0001", "Réquisition judiciaire : PV n° 2026/1234")
         for action in ("decision", "verification", "bundle", "attestation")]
+
+    # The administrator sees those reads in the access journal.
+    page.context.clear_cookies()
+    sign_in_staff(visitor, "admin@example.fr", admin)
+    page.get_by_role("link", name="Journal des accès").click()
+    visitor.sees_page("Journal des accès", "Journal des accès des agents")
+    journal = visitor.main.locator("table tbody tr")
+    expect(journal).to_have_count(5)
+    for label in ("résultat de recherche", "lecture d'une décision", "vérification des preuves",
+                  "téléchargement des preuves", "attestation de notification"):
+        expect(visitor.main).to_contain_text(label)
+    expect(visitor.main).to_contain_text("Réquisition judiciaire : PV n° 2026/1234")
