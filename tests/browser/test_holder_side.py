@@ -91,3 +91,26 @@ def test_holder_pages_show_their_key_facts_and_are_accessible(visitor, expect,
         _within_screen(page, page.get_by_role("heading", level=1), width)
         assert accessibility_violations(page) == [], path
         visitor.screenshot(f"holder-{name}-{screen}")
+    for path, name in (("/compte/acces", "accesses"), ("/compte/immatriculations",
+                                                         "registrations")):
+        visitor.goto(path)
+        _within_screen(page, page.get_by_role("heading", level=1), width)
+        assert accessibility_violations(page) == [], path
+        visitor.screenshot(f"holder-{name}-{screen}")
+
+
+PUBLIC_PAGES = ("/", "/connexion", "/inscription", "/immatriculation/suivi",
+                "/conditions-generales", "/modalites-delai-de-recours", "/accessibilite",
+                "/mentions-legales", "/donnees-personnelles", "/aide/delai-de-recours",
+                "/agents/connexion")
+
+
+@pytest.mark.parametrize("screen", WIDTHS)
+def test_public_pages_fit_the_screen_and_are_accessible(visitor, screen):
+    width, height = WIDTHS[screen]
+    page = visitor.page
+    page.set_viewport_size({"width": width, "height": height})
+    for path in PUBLIC_PAGES:
+        visitor.goto(path)
+        _within_screen(page, page.get_by_role("heading", level=1), width)
+        assert accessibility_violations(page) == [], path
