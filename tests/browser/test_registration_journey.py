@@ -193,6 +193,11 @@ def test_a_file_from_filing_to_delivery_then_the_provider_suspended(visitor, exp
     oldest = page.locator("section", has=page.locator("#t-anciens"))
     expect(oldest.locator("tbody tr")).to_have_count(1)
     expect(oldest.locator("tbody tr")).to_contain_text(other)
+    # No late file: the empty chart says so below its legend, not over it.
+    late = page.locator("section", has=page.locator("#t-retards")).locator("svg.chart")
+    legend = late.locator("text", has_text="transmis en retard").bounding_box()
+    empty = late.locator("text", has_text="Aucune donnée.").bounding_box()
+    assert empty["y"] >= legend["y"] + legend["height"], (legend, empty)
     shots(visitor, "registration-journey-03-dashboard")
 
     # The provider's page, and its suspension through the form.
