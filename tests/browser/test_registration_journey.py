@@ -16,13 +16,19 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
-from notify.auth import api_clients, totp
-from notify.auth import staff as staff_ops
+from notify.auth import api_clients
 from notify.clock import FixedClock
 from notify.registrations import operations as reg
 from notify.registrations.models import Centre
-from tests.browser.conftest import PASSWORD, START, accessibility_violations, serve_site
-from tests.browser.test_staff import STAFF_PASSWORD, shots
+from tests.browser.conftest import (
+    PASSWORD,
+    START,
+    accessibility_violations,
+    enrol_staff,
+    fill_staff_login,
+    serve_site,
+    shots,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -60,15 +66,11 @@ def _world(site) -> dict:
                                                     ["registrations:file"], now)
         _, cert_token = api_clients.create_client(s, "cert-lyon-sys", "cert-lyon",
                                                   ["registrations:instruct"], now)
-        member = staff_ops.create_member(s, AGENT, "registration", now).member
-        secret = staff_ops.choose_password(s, member, STAFF_PASSWORD,
-                                           services.settings.secret_key)
-        staff_ops.confirm_enrolment(s, member, totp.code_at_step(secret, totp.step_at(now)),
-                                    services.settings.secret_key, now)
         s.flush()
-        world = {"provider_id": provider.id, "centre_id": centre.id, "secret": secret,
+        world = {"provider_id": provider.id, "centre_id": centre.id,
                  "garage": Api(site, garage_token), "cert": Api(site, cert_token)}
         uow.commit()
+    world["secret"] = enrol_staff(site, AGENT, "registration")
     site.open_account(OWNER)
     return world
 
@@ -174,11 +176,7 @@ def test_a_file_from_filing_to_delivery_then_the_provider_suspended(visitor, exp
     page.context.clear_cookies()
     visitor.goto(f"/agents/immatriculations/tableau-de-bord?centre={world['centre_id']}")
     visitor.sees_page("Connexion des agents", "Connexion des agents")
-    page.get_by_label("Adresse électronique professionnelle").fill(AGENT)
-    page.get_by_label("Mot de passe").fill(STAFF_PASSWORD)
-    page.get_by_label("Code de vérification").fill(
-        totp.code_at_step(world["secret"], totp.step_at(site.clock.now())))
-    page.get_by_role("button", name="Se connecter").click()
+    fill_staff_login(visitor, AGENT, world["secret"])
     visitor.sees_page("Tableau de bord des immatriculations",
                       "Tableau de bord des immatriculations")
     per_centre = page.locator("section", has=page.locator("#t-centres"))
