@@ -80,15 +80,6 @@ _REPLACEMENTS = {
     "\u2154": "2/3",
 }
 
-_CLASS_LABELS = {
-    OffenceClass.C1: "contravention de 1re classe",
-    OffenceClass.C2: "contravention de 2e classe",
-    OffenceClass.C3: "contravention de 3e classe",
-    OffenceClass.C4: "contravention de 4e classe",
-    OffenceClass.C5: "contravention de 5e classe",
-    OffenceClass.DELIT: "délit",
-}
-
 _BASIS_LABELS = {
     RestorationBasis.TWO_YEARS: (
         "article L. 223-6, premier alinéa, du code de la route : aucune nouvelle "
@@ -217,7 +208,7 @@ def _sections_v1(facts: LetterFacts) -> list[tuple[str, str]]:
         ("heading", "Décision"),
     ]
     if withdrawal:
-        offence_class = _CLASS_LABELS[OffenceClass(facts.offence_class)]
+        offence_class = letter_texts.CLASS_LABELS[OffenceClass(facts.offence_class)]
         withdrawn = "sont retirés" if facts.points > 1 else "est retiré"
         parts += [
             ("text", f"La réalité de l'infraction suivante étant établie, "
