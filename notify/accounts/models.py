@@ -20,6 +20,9 @@ class Holder(Base):
     ``surname_key`` is the surname as staff search it (``notify.validation.name_key``:
     capitals, no accents, one space between words), set on insert and kept in step by
     the register import; its index serves prefix searches (``LIKE 'DUP%'``).
+    ``licence_issued_on`` (first issue of the licence, when the register gives it) and
+    ``early_accompanied_driving`` (apprentissage anticipé de la conduite) date the yearly
+    gains of a probationary licence (L. 223-1, R. 223-1).
     """
 
     __tablename__ = "holders"
@@ -36,6 +39,8 @@ class Holder(Base):
     birth_date: Mapped[date] = mapped_column(Date)
     territory: Mapped[str] = mapped_column(String(32))
     postal_address: Mapped[str] = mapped_column(Text)
+    licence_issued_on: Mapped[date | None] = mapped_column(Date)
+    early_accompanied_driving: Mapped[bool] = mapped_column(default=False)
     imported_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -13,16 +13,25 @@ from sqlalchemy.orm import Session
 
 from notify.accounts.models import Account, ActivationCode, Holder
 from notify.auth.secrets import digest, new_activation_code
+from notify.legal.delays import Period
 from notify.legal.territories import TERRITORIES
 from notify.validation import name_key
 
 CSV_COLUMNS = ("licence_number", "surname", "given_names", "birth_date", "territory",
                "postal_address")
+# Optional, after those six, in any order: files without them import as before and
+# leave what the register already holds of them unchanged.
+OPTIONAL_COLUMNS = ("licence_issued_on", "early_accompanied_driving")
 
 # The licence number of the EU-model licence: 12 characters, digits and capital
 # letters (older numbers are 12 digits). Anything else is a typing or export error.
 LICENCE_NUMBER = re.compile(r"^[0-9A-Z]{12}$")
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
+# No licence is issued before 14 years of age (category AM, R. 221-5 of the code de la
+# route); an earlier issue date is a typing or export error. Licences older than the
+# points system (1 July 1992) are accepted: they are simply not probationary.
+YOUNGEST_LICENCE_AGE = 14
+YES_NO = {"": False, "0": False, "non": False, "1": True, "oui": True}
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,15 @@ class HolderRow:
     birth_date: date
     territory: str
     postal_address: str
+    licence_issued_on: date | None = None
+    early_accompanied_driving: bool = False
+    # The optional facts this row states; the others are left as stored. A row made in
+    # code states them all; a row read from a file, those of its columns.
+    states: tuple[str, ...] = OPTIONAL_COLUMNS
+
+    def facts(self) -> dict[str, object]:
+        """The holder's columns this row sets, by name."""
+        return {name: getattr(self, name) for name in CSV_COLUMNS + self.states}
 
 
 @dataclass(frozen=True)
@@ -68,8 +86,8 @@ def normalize_licence_number(value: str) -> str:
 
 
 def _parse_line(line_no: int, raw: dict[str, str | None], today: date,
-                problems: list[LineProblem]) -> HolderRow | None:
-    values = {name: (raw.get(name) or "").strip() for name in CSV_COLUMNS}
+                optional: tuple[str, ...], problems: list[LineProblem]) -> HolderRow | None:
+    values = {name: (raw.get(name) or "").strip() for name in CSV_COLUMNS + OPTIONAL_COLUMNS}
     before = len(problems)
 
     def problem(name: str, message: str) -> None:
@@ -94,13 +112,30 @@ def _parse_line(line_no: int, raw: dict[str, str | None], today: date,
     if values["territory"] not in TERRITORIES:
         problem("territory", f"territoire inconnu {values['territory']!r} "
                              f"(attendu : {', '.join(TERRITORIES)})")
+    issued = None
+    if values["licence_issued_on"]:
+        try:
+            issued = date.fromisoformat(values["licence_issued_on"])
+        except ValueError:
+            problem("licence_issued_on", "date ISO 8601 attendue (AAAA-MM-JJ), reçu "
+                                         f"{values['licence_issued_on']!r}")
+        else:
+            if issued > today:
+                problem("licence_issued_on", "date de délivrance dans le futur")
+            elif birth is not None and issued < Period(years=YOUNGEST_LICENCE_AGE).add_to(birth):
+                problem("licence_issued_on", "date de délivrance avant les "
+                                             f"{YOUNGEST_LICENCE_AGE} ans du titulaire")
+    early = YES_NO.get(values["early_accompanied_driving"].lower())
+    if early is None:
+        problem("early_accompanied_driving", "0, 1, oui ou non attendu, reçu "
+                                             f"{values['early_accompanied_driving']!r}")
     if raw.get(None):  # csv puts surplus cells under the None key
         problem("line", "trop de colonnes")
     if len(problems) > before:
         return None
-    assert birth is not None
+    assert birth is not None and early is not None
     return HolderRow(licence, values["surname"], values["given_names"], birth,
-                     values["territory"], values["postal_address"])
+                     values["territory"], values["postal_address"], issued, early, optional)
 
 
 def parse_holders_csv(text: str, today: date) -> tuple[list[HolderRow], list[LineProblem]]:
@@ -108,13 +143,18 @@ def parse_holders_csv(text: str, today: date) -> tuple[list[HolderRow], list[Lin
     problems: list[LineProblem] = []
     reader = csv.DictReader(io.StringIO(text))
     header = tuple(name.strip() for name in (reader.fieldnames or ()))
-    if header != CSV_COLUMNS:
-        return [], [LineProblem(1, "en-tête", f"colonnes attendues : {','.join(CSV_COLUMNS)}")]
+    optional = header[len(CSV_COLUMNS):]
+    if (header[:len(CSV_COLUMNS)] != CSV_COLUMNS or len(set(optional)) != len(optional)
+            or not set(optional) <= set(OPTIONAL_COLUMNS)):
+        return [], [LineProblem(1, "en-tête", f"colonnes attendues : {','.join(CSV_COLUMNS)}, "
+                                              "puis, facultatives : "
+                                              f"{','.join(OPTIONAL_COLUMNS)}")]
+    reader.fieldnames = header
     rows: list[HolderRow] = []
     seen: dict[str, int] = {}
     for raw in reader:
         line_no = reader.line_num
-        row = _parse_line(line_no, raw, today, problems)
+        row = _parse_line(line_no, raw, today, optional, problems)
         if row is None:
             continue
         if row.licence_number in seen:
@@ -137,13 +177,13 @@ def import_holders(session: Session, rows: list[HolderRow], now: datetime) -> Im
     for row in rows:
         holder = existing.get(row.licence_number)
         if holder is None:
-            session.add(Holder(**row.__dict__, imported_at=now, updated_at=now))
+            session.add(Holder(**row.facts(), imported_at=now, updated_at=now))
             report.created += 1
             continue
         changed = False
-        for name in CSV_COLUMNS[1:]:
-            if getattr(holder, name) != getattr(row, name):
-                setattr(holder, name, getattr(row, name))
+        for name, value in row.facts().items():
+            if getattr(holder, name) != value:
+                setattr(holder, name, value)
                 changed = True
         if changed:
             holder.surname_key = name_key(holder.surname)

@@ -229,7 +229,8 @@ def overview(session: Session, holder: Holder, now: datetime) -> Overview:
     """Balance: that of the latest decision of any channel by decision date (then
     deposit order) whose content is still kept. An online decision not made available
     yet is not counted: its content must not reach the holder before its making
-    available. Forecasts: ``notify.legal.restoration`` over the same decisions."""
+    available. Forecasts: ``notify.legal.restoration`` over the same decisions, with the licence's
+    issue date and early accompanied driving from the register (probationary gains)."""
     decisions = holder_decisions(session, holder)
     kept = sorted((d.decision for d in decisions if not d.purged),
                   key=lambda d: (d.decided_on, d.id))
@@ -243,7 +244,9 @@ def overview(session: Session, holder: Holder, now: datetime) -> Overview:
         for d in kept]
     return Overview(balance=latest.balance_after if latest else None,
                     balance_decided_on=latest.decided_on if latest else None,
-                    decisions=decisions, forecasts=forecast_restorations(record, today),
+                    decisions=decisions, forecasts=forecast_restorations(
+                        record, today, licence_issued_on=holder.licence_issued_on,
+                        early_accompanied_driving=holder.early_accompanied_driving),
                     today=today)
 
 

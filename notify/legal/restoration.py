@@ -179,6 +179,7 @@ def _probationary_gains(withdrawals, balance: int, issued_on: date,
         expected += gain
         forecasts.append(Forecast(
             on=anniversary, points=gain, rule="art. L. 223-1 et R. 223-1 du code de la route",
-            summary=f"{year}e anniversaire de votre permis probatoire : {gain} points de plus.",
+            summary=(f"{'1er' if year == 1 else f'{year}e'} anniversaire de votre permis "
+                     f"probatoire : {gain} point{'s' if gain > 1 else ''} de plus."),
             condition_until=anniversary))
     return forecasts

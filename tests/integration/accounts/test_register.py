@@ -83,6 +83,78 @@ def test_wrong_header_is_refused():
     assert problems[0].field == "en-tête"
 
 
+WITH_ISSUE = (
+    HEADER.rstrip("\n") + ",licence_issued_on,early_accompanied_driving\n"
+    + '123456789012,MARTIN,Camille,1985-04-12,metropole,"12 rue des Lilas, 69003 Lyon",'
+      "2025-03-10,oui\n"
+    + '12AB34567890,PAYET,Didier,1968-07-21,reunion,"21 rue de Paris, 97400 Saint-Denis",,\n'
+)
+
+
+def test_the_optional_columns_give_the_issue_date_and_early_driving(session, clock):
+    rows, problems = parse_holders_csv(WITH_ISSUE, today=date(2026, 11, 20))
+    assert problems == []
+    import_holders(session, rows, clock.now())
+    martin = session.scalar(select(Holder).where(Holder.licence_number == "123456789012"))
+    payet = session.scalar(select(Holder).where(Holder.licence_number == "12AB34567890"))
+    assert (martin.licence_issued_on, martin.early_accompanied_driving) == (date(2025, 3, 10),
+                                                                            True)
+    assert (payet.licence_issued_on, payet.early_accompanied_driving) == (None, False)
+
+
+def test_a_file_without_the_optional_columns_keeps_what_is_stored(session, clock):
+    rows, _ = parse_holders_csv(WITH_ISSUE, today=date(2026, 11, 20))
+    import_holders(session, rows, clock.now())
+    rows, problems = parse_holders_csv(GOOD, today=date(2026, 11, 20))
+    assert problems == []
+    report = import_holders(session, rows, clock.now())
+    assert (report.updated, report.unchanged) == (0, 2)
+    martin = session.scalar(select(Holder).where(Holder.licence_number == "123456789012"))
+    assert (martin.licence_issued_on, martin.early_accompanied_driving) == (date(2025, 3, 10),
+                                                                            True)
+
+
+def test_one_optional_column_alone_and_in_any_order():
+    text = HEADER.rstrip("\n") + ",early_accompanied_driving\n" + (
+        "123456789012,MARTIN,Camille,1985-04-12,metropole,Lyon,1\n")
+    [row], problems = parse_holders_csv(text, today=date(2026, 11, 20))
+    assert problems == []
+    assert (row.licence_issued_on, row.early_accompanied_driving) == (None, True)
+    assert row.states == ("early_accompanied_driving",)
+
+
+@pytest.mark.parametrize(
+    ("cells", "field", "message"),
+    [
+        ("10/03/2025,non", "licence_issued_on", "date ISO 8601 attendue"),
+        ("2026-11-21,non", "licence_issued_on", "dans le futur"),
+        ("1999-04-11,non", "licence_issued_on", "avant les 14 ans du titulaire"),
+        ("2025-03-10,peut-être", "early_accompanied_driving", "0, 1, oui ou non attendu"),
+    ],
+)
+def test_bad_optional_values_are_refused_with_their_line(cells, field, message):
+    text = (WITH_ISSUE.splitlines()[0] + "\n"
+            + f"123456789012,MARTIN,Camille,1985-04-12,metropole,Lyon,{cells}\n")
+    rows, problems = parse_holders_csv(text, today=date(2026, 11, 20))
+    assert rows == []
+    assert [(p.line, p.field) for p in problems] == [(2, field)]
+    assert message in str(problems[0])
+
+
+def test_issue_date_on_the_fourteenth_birthday_is_accepted():
+    text = (WITH_ISSUE.splitlines()[0] + "\n"
+            + "123456789012,MARTIN,Camille,1985-04-12,metropole,Lyon,1999-04-12,0\n")
+    [row], problems = parse_holders_csv(text, today=date(2026, 11, 20))
+    assert problems == [] and row.licence_issued_on == date(1999, 4, 12)
+
+
+@pytest.mark.parametrize("extra", [",licence_number_bis", ",licence_issued_on,licence_issued_on"])
+def test_unknown_or_repeated_optional_columns_are_refused(extra):
+    _, problems = parse_holders_csv(HEADER.rstrip("\n") + extra + "\n", today=date(2026, 11, 20))
+    assert problems[0].field == "en-tête"
+    assert "facultatives : licence_issued_on,early_accompanied_driving" in str(problems[0])
+
+
 def test_activation_codes_only_for_holders_without_account(session, clock, open_account,
                                                            make_holder):
     with_account = open_account()

@@ -38,6 +38,26 @@ def test_import_is_all_or_nothing_and_names_bad_lines(notify, tmp_path):
     assert oct(codes.stat().st_mode & 0o777) == "0o600"
 
 
+def test_import_takes_the_optional_licence_columns(notify, tmp_path):
+    header = HEADER.rstrip("\n") + ",licence_issued_on,early_accompanied_driving\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(header + "123456789012,MARTIN,Camille,1985-04-12,metropole,Lyon,2999-01-01,"
+                   "peut-être\n", encoding="utf-8")
+    result = notify("holders", "import", str(bad), expect=1)
+    assert "ligne 2, champ licence_issued_on : date de délivrance dans le futur" in result.stderr
+    assert "ligne 2, champ early_accompanied_driving" in result.stderr
+    assert "aucun titulaire n'a été importé" in result.stderr
+
+    good = tmp_path / "good.csv"
+    good.write_text(header + "123456789012,MARTIN,Camille,1985-04-12,metropole,Lyon,2025-03-10,"
+                    "oui\n", encoding="utf-8")
+    assert "1 titulaire(s) ont été créés" in notify("holders", "import", str(good)).stdout
+    old = tmp_path / "old.csv"
+    old.write_text(HEADER + "123456789012,MARTIN,Camille,1985-04-12,metropole,Lyon\n",
+                   encoding="utf-8")
+    assert "1 inchangés" in notify("holders", "import", str(old)).stdout
+
+
 def test_demo_load_prints_working_credentials(notify):
     data = json.loads(notify("demo", "load").stdout)
     assert len(data["holders"]) == 3

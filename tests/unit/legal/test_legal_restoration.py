@@ -116,3 +116,4 @@ def test_probationary_gains_stop_at_twelve():
     record = [RecordedDecision(R, date(2026, 1, 2), 1, 11, True)]
     forecasts = forecast_restorations(record, date(2026, 1, 3), licence_issued_on=issued)
     assert [(f.on, f.points) for f in forecasts] == [(date(2027, 1, 1), 1)]
+    assert forecasts[0].summary == "1er anniversaire de votre permis probatoire : 1 point de plus."

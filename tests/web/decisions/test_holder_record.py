@@ -58,6 +58,38 @@ def test_account_shows_every_channel_the_latest_balance_and_forecasts(browser, r
         assert "first_consultation" not in tags(session, type("D", (), {"subject": subject}))
 
 
+@pytest.mark.parametrize(("early", "gains"), [
+    (False, ["Le 15 janvier 2028 : 2e anniversaire de votre permis probatoire : 2 points de "
+             "plus.", "Le 15 janvier 2029 : 3e anniversaire de votre permis probatoire : 2 "
+                      "points de plus."]),
+    (True, ["Le 15 janvier 2028 : 2e anniversaire de votre permis probatoire : 3 points de "
+            "plus."]),
+])
+def test_account_dates_the_probationary_gains_from_the_licence_issue_date(
+        browser, record, session, poppler, early, gains):
+    """The register's issue date (15 January 2026) dates the yearly gains (L. 223-1,
+    R. 223-1); the first anniversary brings nothing: an offence (20 October 2026) fell in
+    that year. After early accompanied driving: 3 points a year, over two years. The
+    record PDF says the same."""
+    from datetime import date
+
+    browser.login("titulaire@example.fr")
+    assert "anniversaire" not in text_of(browser.get("/compte"))
+    record.holder.licence_issued_on = date(2026, 1, 15)
+    record.holder.early_accompanied_driving = early
+    session.flush()
+    page = text_of(browser.get("/compte"))
+    assert [line for line in gains if line in page] == gains
+    assert page.count("anniversaire de votre permis probatoire") == len(gains)
+    assert "1er anniversaire" not in page and "15 janvier 2027" not in page
+    assert "art. L. 223-1 et R. 223-1 du code de la route" in page
+    assert ("À condition de ne commettre aucune nouvelle infraction entraînant un retrait "
+            "de points avant le 15 janvier 2028") in page
+    pdf = browser.get("/compte/releve.pdf").data
+    text = " ".join(poppler("pdftotext", pdf, "-enc", "UTF-8").split())
+    assert [line for line in gains if line in text] == gains
+
+
 def test_record_pdf_reads_back_and_is_not_a_consultation(browser, record, session, poppler):
     browser.login("titulaire@example.fr")
     response = browser.get("/compte/releve.pdf")
