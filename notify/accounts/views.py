@@ -209,7 +209,9 @@ def reauthenticate():
         else:
             reauthenticated()
             return redirect(safe_next(request.args.get("next"), url_for("accounts.account")))
-    return render_template("accounts/reauthenticate.html", form=form)
+    return render_template(
+        "reauthenticate.html", form=form,
+        explanation="Pour cette opération, saisissez à nouveau votre mot de passe.")
 
 
 @bp.route("/mot-de-passe/oubli", methods=["GET", "POST"])

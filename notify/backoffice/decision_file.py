@@ -41,10 +41,11 @@ BASIS_LABELS = {NotificationBasis.CONSULTATION: "première consultation par le t
                 NotificationBasis.DEEMED: "notification réputée acquise à la fin du délai "
                                           "de quinze jours, faute de consultation"}
 
-CHANNEL_LABELS = {Channel.ONLINE: "Mise à disposition sur le compte personnel (R. 223-3-1)",
-                  Channel.POSTAL_SIMPLE: "Lettre simple (R. 223-3 III)",
-                  Channel.POSTAL_REGISTERED: "Lettre recommandée avec demande d'avis de "
-                                             "réception"}
+CHANNEL_DESCRIPTIONS = {
+    Channel.ONLINE: "Mise à disposition sur le compte personnel (R. 223-3-1)",
+    Channel.POSTAL_SIMPLE: "Lettre simple (R. 223-3 III)",
+    Channel.POSTAL_REGISTERED: "Lettre recommandée avec demande d'avis de réception"}
+"""The channel in full on a decision's page (the search lists use its short name)."""
 
 
 def not_found(reference: str) -> NotFound:
@@ -101,7 +102,7 @@ class DecisionFile:
 
     @property
     def channel_label(self) -> str:
-        return CHANNEL_LABELS.get(self.decision.channel, self.decision.channel)
+        return CHANNEL_DESCRIPTIONS.get(self.decision.channel, self.decision.channel)
 
     @property
     def purged(self) -> bool:

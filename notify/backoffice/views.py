@@ -145,8 +145,12 @@ def reauthenticate():
         else:
             reauthenticated()
             return redirect(safe_next(request.args.get("next"), url_for("staff.home")))
-    return render_template("backoffice/reauthenticate.html", form=form,
-                           minutes=services().settings.reauth_minutes), status
+    minutes = services().settings.reauth_minutes
+    return render_template(
+        "reauthenticate.html", form=form,
+        explanation="Un export réunit les données de nombreux titulaires : saisissez à "
+                    "nouveau le code de votre application d'authentification. Cette "
+                    f"confirmation vaut {minutes} minutes."), status
 
 
 # --- the access journal (admins) ------------------------------------------------------

@@ -81,8 +81,8 @@ TRACKING_REFUSED = "Numéro de dossier ou code de suivi incorrect."
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts, as phase 2's API (scoped clients of an organisation), the staff pages
-    and the tracking page will say it."""
+    """Who acts: a scoped API client of an organisation (provider, centre), a staff
+    member or a system feed, or the owner proven by his tracking code."""
 
     kind: ActorKind
     organisation_id: int | None = None
