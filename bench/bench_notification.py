@@ -56,9 +56,9 @@ def drop_database() -> None:
 
 SEED = """
 INSERT INTO holders (licence_number, surname, surname_key, given_names, birth_date,
-                     territory, postal_address, imported_at, updated_at)
+                     territory, postal_address, imported_at, updated_at, early_accompanied_driving)
 SELECT lpad(h::text, 12, '0'), 'BENCH', 'BENCH', 'Alex', DATE '1980-01-01',
-       CASE WHEN h % 10 = 0 THEN 'reunion' ELSE 'metropole' END, 'x', :now, :now
+       CASE WHEN h % 10 = 0 THEN 'reunion' ELSE 'metropole' END, 'x', :now, :now, false
 FROM generate_series(1, :holders) AS h;
 
 INSERT INTO events (subject, seq, tag, actor, occurred_at, document, prev_hash, hash)

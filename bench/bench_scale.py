@@ -59,9 +59,9 @@ NAME = os.environ.get("NOTIFY_BENCH_DATABASE", "notify_scale")
 
 SEED = """
 INSERT INTO holders (licence_number, surname, surname_key, given_names, birth_date,
-                     territory, postal_address, imported_at, updated_at)
+                     territory, postal_address, imported_at, updated_at, early_accompanied_driving)
 SELECT lpad(h::text, 12, '0'), 'SCALE', 'SCALE', 'Alex', DATE '1980-01-01', 'metropole', 'x',
-       :now, :now
+       :now, :now, false
 FROM generate_series(1, :holders) AS h;
 
 INSERT INTO evidence_batches (seq, prev_root, root, size, closed_at, token, gen_time,

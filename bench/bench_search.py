@@ -90,11 +90,11 @@ def seed(db: database.Database, decisions: int, holders: int) -> None:
         with raw.cursor() as cur:
             with cur.copy("COPY holders (id, licence_number, surname, surname_key, "
                           "given_names, birth_date, territory, postal_address, imported_at, "
-                          "updated_at) FROM STDIN") as copy:
+                          "updated_at, early_accompanied_driving) FROM STDIN") as copy:
                 for h in range(1, holders + 1):
                     surname = drawn[h - 1]
                     copy.write_row((h, f"{h:012d}", surname, name_key(surname), "Alex",
-                                    date(1980, 1, 1), "metropole", "x", NOW, NOW))
+                                    date(1980, 1, 1), "metropole", "x", NOW, NOW, False))
             org = cur.execute("SELECT min(id) FROM organisations").fetchone()[0]
             with cur.copy("COPY decisions (id, reference, holder_id, kind, decided_on, "
                           "content_sha256, channel, routing_reason, routing_policy, "

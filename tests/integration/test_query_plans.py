@@ -36,8 +36,8 @@ SELECT 'decision:P' || i, 1, 'deposited', 'api:plan', :now, '{}', NULL, md5(i::t
 FROM generate_series(1, 20000) AS i;
 
 INSERT INTO holders (licence_number, surname, surname_key, given_names, birth_date,
-                     territory, postal_address, imported_at, updated_at)
-VALUES ('P00000000001', 'PLAN', 'PLAN', 'Alex', DATE '1980-01-01', 'metropole', 'x', :now, :now);
+                     territory, postal_address, imported_at, updated_at, early_accompanied_driving)
+VALUES ('P00000000001', 'PLAN', 'PLAN', 'Alex', DATE '1980-01-01', 'metropole', 'x', :now, :now, false);
 
 INSERT INTO organisations (slug, name, kind, created_at)
 VALUES ('plan', 'plan', 'points_register', now());
@@ -125,9 +125,9 @@ def test_the_last_heads_snapshot_uses_its_partial_index(planned, clock):
 
 SEARCH_SEED = """
 INSERT INTO holders (licence_number, surname, surname_key, given_names, birth_date,
-                     territory, postal_address, imported_at, updated_at)
+                     territory, postal_address, imported_at, updated_at, early_accompanied_driving)
 SELECT 'S' || lpad(h::text, 11, '0'), 'NOM' || (h % 500), 'NOM' || (h % 500), 'Alex',
-       DATE '1980-01-01', 'metropole', 'x', :now, :now
+       DATE '1980-01-01', 'metropole', 'x', :now, :now, false
 FROM generate_series(1, 2000) AS h;
 
 INSERT INTO events (subject, seq, tag, actor, occurred_at, document, prev_hash, hash)
