@@ -23,7 +23,10 @@ kind of plan PostgreSQL chose for each SELECT the query sent (its scan nodes):
 
 Usage: ``.venv/bin/python bench/bench_scale.py [--scale 0.1]`` (scale 1: 10 M decisions,
 40 M events, 2 M batches; needs about 25 GB of disk). ``NOTIFY_BENCH_DATABASE`` names
-the throwaway database (dropped at the end).
+the throwaway database, dropped at the end unless ``--keep``; ``--reuse`` times the
+queries on the database a previous ``--keep`` run left (same scale), without seeding,
+so that the seed (33 min at scale 1) and the timings can be run at different moments:
+the timings want a quiet machine.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import make_url, select, text
+from sqlalchemy.exc import OperationalError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -161,6 +165,19 @@ def plan_kinds(db: database.Database, work) -> str:
     return "; ".join(kind for kind in kinds if kind)
 
 
+def server_time(db: database.Database, work, repeat: int = 20) -> float:
+    """The median over ``repeat`` runs of the server's execution time of the SELECTs
+    ``work`` sends, summed (``EXPLAIN ANALYZE``'s "Execution Time"), in ms: the
+    queries themselves, without the client's session, round trips and Python."""
+    totals = []
+    for _ in range(repeat):
+        with db.unit_of_work() as uow:
+            plans = explain_selects(uow.session, work, analyze=True)
+        totals.append(sum(float(line.split(":")[1].split()[0]) for plan in plans
+                          for line in plan if line.startswith("Execution Time")))
+    return statistics.median(totals)
+
+
 def oldest_uncertified(session):
     # certify_oldest's first query, without asking a TSA for a token
     return session.scalar(select(EvidenceBatch).where(EvidenceBatch.token.is_(None))
@@ -171,20 +188,35 @@ def oldest_uncertified(session):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.1)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the seeded database for a later --reuse")
+    parser.add_argument("--reuse", action="store_true",
+                        help="time the queries on the database a --keep run left")
     args = parser.parse_args()
     decisions = int(10_000_000 * args.scale)
     sizes = {"events": 4 * decisions, "batches": int(2_000_000 * args.scale),
              "holders": max(decisions // 5, 1)}
-    url = database.recreate_postgres_database(SERVER, NAME)
+    if args.reuse:
+        url = make_url(SERVER).set(database=NAME).render_as_string(hide_password=False)
+    else:
+        url = database.recreate_postgres_database(SERVER, NAME)
     try:
-        database.upgrade(url)
         db = database.Database.from_url(url)
-        started = time.perf_counter()
-        seed(db, sizes, {"now": NOW, "later": NOW + timedelta(hours=1),
-                         "recent": NOW - timedelta(days=30), "decisions": decisions})
-        print(f"seeded {decisions:,} decisions, {sizes['events']:,} events, "
-              f"{sizes['batches']:,} batches in {time.perf_counter() - started:.0f} s "
-              f"(scale {args.scale:g})")
+        if args.reuse:
+            try:
+                with db.unit_of_work() as uow:
+                    seeded = uow.session.scalar(text("SELECT count(*) FROM evidence_batches"))
+            except OperationalError:
+                sys.exit(f"no database {NAME} to reuse: seed one first with --keep")
+            print(f"reusing {NAME}: {seeded:,} batches")
+        else:
+            database.upgrade(url)
+            started = time.perf_counter()
+            seed(db, sizes, {"now": NOW, "later": NOW + timedelta(hours=1),
+                             "recent": NOW - timedelta(days=30), "decisions": decisions})
+            print(f"seeded {decisions:,} decisions, {sizes['events']:,} events, "
+                  f"{sizes['batches']:,} batches in {time.perf_counter() - started:.0f} s "
+                  f"(scale {args.scale:g})", flush=True)
         with db.unit_of_work() as uow:
             reference, organisation_id = uow.session.execute(text(
                 "SELECT reference, organisation_id FROM decisions WHERE holder_id = 1 "
@@ -206,10 +238,12 @@ def main() -> None:
         for name, work in queries.items():
             median, worst = timed(db, work)
             print(f"  {name:<46} median {median:8.2f} ms  worst {worst:8.2f} ms  "
+                  f"server {server_time(db, work):6.3f} ms  "
                   f"[{plan_kinds(db, work) or 'no table'}]", flush=True)
         db.engine.dispose()
     finally:
-        database.drop_postgres_database(SERVER, NAME)
+        if not args.keep:
+            database.drop_postgres_database(SERVER, NAME)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 
-def explain_selects(session: Session, work: Callable[[Session], object]) -> list[list[str]]:
+def explain_selects(session: Session, work: Callable[[Session], object],
+                    analyze: bool = False) -> list[list[str]]:
     """Run ``work(session)``, then ``EXPLAIN`` each SELECT it sent with its parameters;
-    returns each plan's lines."""
+    returns each plan's lines. With ``analyze``, each SELECT is run again by
+    ``EXPLAIN ANALYZE``, whose last line gives the server's execution time."""
     connection = session.connection()
     sent: list[tuple[str, object]] = []
 
@@ -27,6 +29,7 @@ def explain_selects(session: Session, work: Callable[[Session], object]) -> list
     plans = []
     with connection.connection.driver_connection.cursor() as cursor:
         for statement, parameters in sent:
-            cursor.execute("EXPLAIN " + statement, parameters)
+            cursor.execute(("EXPLAIN ANALYZE " if analyze else "EXPLAIN ") + statement,
+                           parameters)
             plans.append([row[0] for row in cursor.fetchall()])
     return plans
