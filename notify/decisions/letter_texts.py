@@ -379,8 +379,13 @@ def parts(model: LetterModel, basis: RestorationBasis | None, channel: Channel
     return tuple(body)
 
 
-def parts_of(facts: LetterFacts) -> tuple[Part, ...]:
+def model_of(facts: LetterFacts) -> tuple[LetterModel, RestorationBasis | None, Channel]:
+    """What chooses the letter's parts: ``parts(*model_of(facts))``."""
     model = letter_model(facts.kind, facts.points, facts.balance_after, facts.probationary)
     basis = (RestorationBasis(facts.restoration_basis) if model is LetterModel.RESTORATION
              else None)
-    return parts(model, basis, Channel(facts.channel))
+    return model, basis, Channel(facts.channel)
+
+
+def parts_of(facts: LetterFacts) -> tuple[Part, ...]:
+    return parts(*model_of(facts))

@@ -39,6 +39,7 @@ produced by the very flow the full render uses.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -288,7 +289,7 @@ def render_letter(facts: LetterFacts) -> bytes:
         document = _document(facts)
         _flow(document, TOP, letter_sections(facts))
         return document.output()
-    return _render_v2(facts, prepared=True)
+    return _render_v2_template(facts)
 
 
 def render_letter_in_full(facts: LetterFacts) -> bytes:
@@ -296,7 +297,7 @@ def render_letter_in_full(facts: LetterFacts) -> bytes:
     reference the prepared layout is tested against)."""
     if facts.version == LETTER_V1:
         return render_letter(facts)
-    return _render_v2(facts, prepared=False)
+    return _render_v2(facts)
 
 
 def _document(facts: LetterFacts) -> TextDocument:
@@ -313,23 +314,31 @@ def _flow(document: TextDocument, y: float, sections, gap: float = 0.0,
     reach the bottom margin; the ``y`` of the next line. With a ``gap`` (version 2 on),
     paragraphs are that far apart and a heading never ends a page."""
     for style, text in sections:
-        font, size, leading = styles[style]
-        if style == "heading":
-            y += 3
-            if gap and y + 3 * leading > PAGE_BOTTOM:
-                document.add_page()
-                y = TOP
-        lines = _lines(text, font, size)
-        while lines:
-            if y > PAGE_BOTTOM:
-                document.add_page()
-                y = TOP
-            fitting = lines[:int((PAGE_BOTTOM - y) / leading) + 1]
-            document.lines(MARGIN, y, leading, font, size, fitting)
-            y += leading * len(fitting)
-            lines = lines[len(fitting):]
-        if style != "heading":
-            y += gap
+        font, size, _ = styles[style]
+        y = _flow_lines(document, y, style, _lines(text, font, size), gap, styles)
+    return y
+
+
+def _flow_lines(document: TextDocument, y: float, style: str, lines: tuple[bytes, ...],
+                gap: float, styles) -> float:
+    """One paragraph of ``_flow``, its ``lines`` already wrapped (the letter template
+    lays out slots in their place, ``_Template``)."""
+    font, size, leading = styles[style]
+    if style == "heading":
+        y += 3
+        if gap and y + 3 * leading > PAGE_BOTTOM:
+            document.add_page()
+            y = TOP
+    while lines:
+        if y > PAGE_BOTTOM:
+            document.add_page()
+            y = TOP
+        fitting = lines[:int((PAGE_BOTTOM - y) / leading) + 1]
+        document.lines(MARGIN, y, leading, font, size, fitting)
+        y += leading * len(fitting)
+        lines = lines[len(fitting):]
+    if style != "heading":
+        y += gap
     return y
 
 
@@ -349,26 +358,40 @@ FOOTER = 287.0
 """The reference and the page number, on every page."""
 
 
-def _render_v2(facts: LetterFacts, *, prepared: bool) -> bytes:
+def _render_v2(facts: LetterFacts) -> bytes:
+    """Version 2 laid out paragraph by paragraph: the reference ``_Template`` is tested
+    against."""
     document = _document(facts)
     _sender(document)
     y = ADDRESS_TOP
+    for style, lines in _addressee(facts):
+        y = _address_block(document, y, style, lines)
+    _flow(document, max(BODY_TOP, y + 10), _body(facts), GAP, STYLES_V2)
+    _footer(document, escape(encode(pdf_text(f"Décision {facts.reference}"))))
+    return document.output()
+
+
+def _addressee(facts: LetterFacts) -> list[tuple[str, tuple[bytes, ...]]]:
+    """The addressee's block: its paragraphs (name, then address lines), wrapped."""
+    sections = []
     for style, text in letter_texts.header(facts)[3:]:
-        font, size, leading = STYLES_V2[style]
-        lines = wrap(pdf_text(text), font, size, ADDRESS_WIDTH)
-        document.lines(ADDRESS_X, y, leading, font, size, lines)
-        y += leading * len(lines)
-    y = max(BODY_TOP, y + 10)
-    if prepared:
-        _prepared(letter_texts.parts_of(facts)).place(document, y, facts)
-    else:
-        _flow(document, y, _body(facts), GAP, STYLES_V2)
+        font, size, _ = STYLES_V2[style]
+        sections.append((style, wrap(pdf_text(text), font, size, ADDRESS_WIDTH)))
+    return sections
+
+
+def _address_block(document: TextDocument, y: float, style: str,
+                   lines: tuple[bytes, ...]) -> float:
+    font, size, leading = STYLES_V2[style]
+    document.lines(ADDRESS_X, y, leading, font, size, lines)
+    return y + leading * len(lines)
+
+
+def _footer(document: TextDocument, reference: bytes) -> None:
     count = len(document.pages)
-    reference = escape(encode(pdf_text(f"Décision {facts.reference}")))
     document.stamp(MARGIN, FOOTER, REGULAR, 8.0,
                    [b"%s - page %d sur %d" % (reference, number, count)
                     for number in range(1, count + 1)])
-    return document.output()
 
 
 def _sender(document: TextDocument) -> None:
@@ -378,72 +401,119 @@ def _sender(document: TextDocument) -> None:
                        _lines(text, font, size))
 
 
-class _Prepared:
-    """A letter model's body laid out once.
+def _slot(number: int) -> bytes:
+    return b"\x00%d\x00" % number
 
-    The body is cut at its ``unique`` fields (the reference, the licence number, the
-    offence), which are laid out for each letter. Each segment between them (fixed
-    paragraphs and fields of a few values: the date, the points, the appeal terms) is
-    kept as the page operators ``_flow`` wrote for it, per starting ``y``, font state and
-    keys of its fields (``Part.key``: their texts are written only when a segment is
-    laid out), with the page break it may contain."""
 
-    def __init__(self, parts) -> None:
-        self.steps: list[Part | tuple[Part, ...]] = []
-        segment: list[Part] = []
+_SLOT = re.compile(rb"\x00(\d+)\x00")
+"""A slot in a template's page: no letter's text has a NUL byte (``encode`` makes the
+control characters spaces)."""
+
+
+class _Template:
+    """The pages of a letter of version 2 with byte slots for every line that varies.
+
+    What moves a letter's lines is only its letter model (its parts), the number of
+    lines each varying paragraph wraps to, and which of them are empty (an empty line is
+    skipped but takes its height); that is the template's ``shape``. Every other byte
+    of the page (operators, positions, fonts, the fixed paragraphs, page breaks) is the
+    same for every letter of that shape, so it is laid out once, by the very functions
+    the paragraph-by-paragraph render uses (``_flow_lines``, ``_address_block``,
+    ``_footer``), with numbered sentinels in place of the varying lines; each letter
+    then only wraps its fields and fills the slots. The file's objects, offsets and
+    /ID are then written by ``TextDocument.output`` as for any document.
+    """
+
+    __slots__ = ("pages",)
+
+    def __init__(self, parts: tuple[Part, ...], shape: tuple[tuple[bool, ...], ...]) -> None:
+        document = TextDocument(title="", producer="", created_at=_EPOCH)
+        document.add_page()
+        _sender(document)
+        slots = iter(range(1_000_000))
+        shapes = iter(shape)
+
+        def sentinels() -> tuple[bytes, ...]:
+            return tuple(_slot(next(slots)) if filled else b"" for filled in next(shapes))
+
+        y = ADDRESS_TOP
+        varying = sum(not part.fixed for part in parts)
+        for number in range(len(shape) - varying):
+            y = _address_block(document, y, "strong" if number == 0 else "text", sentinels())
+        y = max(BODY_TOP, y + 10)
         for part in parts:
-            if not part.unique:
-                segment.append(part)
-                continue
-            if segment:
-                self.steps.append(tuple(segment))
-                segment = []
-            self.steps.append(part)
-        if segment:
-            self.steps.append(tuple(segment))
-        # Each segment's key functions, each once (the appeal terms serve three fields).
-        self.keys = [tuple(dict.fromkeys(part.key for part in step if part.key is not None))
-                     if isinstance(step, tuple) else () for step in self.steps]
-        self.kept: dict[tuple, tuple[tuple[bytes, ...], float, tuple[str, float] | None]] = {}
+            if part.fixed:
+                font, size, _ = STYLES_V2[part.style]
+                lines = _lines(part.text, font, size)
+            else:
+                lines = sentinels()
+            y = _flow_lines(document, y, part.style, lines, GAP, STYLES_V2)
+        _footer(document, _slot(next(slots)))
+        pages = []
+        for ops in document.pages:
+            pieces = _SLOT.split(b"".join(ops))
+            pages.append((tuple(pieces[0::2]), tuple(int(n) for n in pieces[1::2])))
+        self.pages = tuple(pages)
 
-    def place(self, document: TextDocument, y: float, facts: LetterFacts) -> None:
-        for number, step in enumerate(self.steps):
-            if isinstance(step, Part):
-                y = _flow(document, y, ((step.style, step.text(facts)),), GAP, STYLES_V2)
-                continue
-            key = (number, y, document.font, *[key(facts) for key in self.keys[number]])
-            kept = self.kept.get(key)
-            if kept is None:
-                sections = [(part.style, part.of(facts)) for part in step]
-                kept = self._laid_out(document.font, y, sections)
-                if len(self.kept) >= _KEPT_MAX:
-                    self.kept.clear()
-                self.kept[key] = kept
-            pages, y, font = kept
-            document.extend(pages[0], font)
-            for page in pages[1:]:
-                document.add_page()
-                document.extend(page, font)
-
-    @staticmethod
-    def _laid_out(font, y: float, sections):
-        """``sections`` laid out from ``y`` in the font state ``font``: the operators of
-        each page they cover (the first one from ``y``, the others from the top), the
-        next ``y`` and the font state they leave."""
-        scratch = TextDocument(title="", producer="", created_at=_EPOCH)
-        scratch.add_page()
-        scratch.font = font
-        after = _flow(scratch, y, sections, GAP, STYLES_V2)
-        return tuple(b"".join(ops[1:]) for ops in scratch.pages), after, scratch.font
+    def fill(self, lines: list[bytes]) -> list[list[bytes]]:
+        """The pages' operators with ``lines[n]`` in slot ``n``."""
+        filled = []
+        for constants, numbers in self.pages:
+            page = [constants[0]]
+            for number, constant in zip(numbers, constants[1:], strict=True):
+                page.append(lines[number])
+                page.append(constant)
+            filled.append([b"".join(page)])
+        return filled
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_KEPT_MAX = 4096
+_TEMPLATES: dict[tuple, _Template] = {}
+_TEMPLATES_MAX = 4096
+_KEYED: dict[tuple, tuple[bytes, ...]] = {}
+"""The wrapped lines of the fields of a few values (``Part.key``), per key."""
+_KEYED_MAX = 16_384
 
 
 @lru_cache(maxsize=64)
-def _prepared(parts) -> _Prepared:
-    return _Prepared(parts)
+def _keys(parts: tuple[Part, ...]) -> tuple:
+    """The key functions of ``parts``, each once (the appeal terms serve three fields)."""
+    return tuple(dict.fromkeys(part.key for part in parts if part.key is not None))
+
+
+def _render_v2_template(facts: LetterFacts) -> bytes:
+    model = letter_texts.model_of(facts)
+    parts = letter_texts.parts(*model)
+    keys = {key: key(facts) for key in _keys(parts)}
+    sections = [lines for _, lines in _addressee(facts)]
+    for number, part in enumerate(parts):
+        if part.fixed:
+            continue
+        font, size, _ = STYLES_V2[part.style]
+        if part.key is None:
+            sections.append(_lines(part.text(facts), font, size))
+            continue
+        # The part by its place in its model: two models' titles are equal ``Part``s.
+        keyed = (model, number, keys[part.key])
+        lines = _KEYED.get(keyed)
+        if lines is None:
+            if len(_KEYED) >= _KEYED_MAX:
+                _KEYED.clear()
+            lines = _KEYED[keyed] = _lines(part.text(facts), font, size)
+        sections.append(lines)
+    shape = tuple(tuple(map(bool, lines)) for lines in sections)
+    template = _TEMPLATES.get((model, shape))
+    if template is None:
+        if len(_TEMPLATES) >= _TEMPLATES_MAX:
+            _TEMPLATES.clear()
+        template = _TEMPLATES[model, shape] = _Template(parts, shape)
+    filled = [line for lines in sections for line in lines if line]
+    filled.append(escape(encode(pdf_text(f"Décision {facts.reference}"))))
+    document = TextDocument(
+        title=pdf_text(f"Décision {facts.reference}"), producer=facts.version,
+        created_at=datetime.combine(facts.decided_on, time(), tzinfo=UTC), lang="fr-FR")
+    document.pages = template.fill(filled)
+    return document.output()
 
 
 def letter_sha256(facts: LetterFacts) -> str:
