@@ -344,7 +344,12 @@ def header_sender() -> list[tuple[str, str]]:
 def header(facts: LetterFacts) -> list[tuple[str, str]]:
     """The authority and the addressee, as sections (the PDF places them in two blocks:
     the first three, then the addressee's)."""
-    return [*header_sender(), ("text", ""), ("strong", facts.holder_name or ""),
+    return [*header_sender(), ("text", ""), *addressee(facts)]
+
+
+def addressee(facts: LetterFacts) -> list[tuple[str, str]]:
+    """The addressee's block: his name, then his address, a line per part."""
+    return [("strong", facts.holder_name or ""),
             *(("text", line) for line in address_lines(facts.postal_address))]
 
 

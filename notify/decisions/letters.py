@@ -289,7 +289,7 @@ def render_letter(facts: LetterFacts) -> bytes:
         document = _document(facts)
         _flow(document, TOP, letter_sections(facts))
         return document.output()
-    return _render_v2_template(facts)
+    return _filled_v2(facts).output()
 
 
 def render_letter_in_full(facts: LetterFacts) -> bytes:
@@ -374,7 +374,7 @@ def _render_v2(facts: LetterFacts) -> bytes:
 def _addressee(facts: LetterFacts) -> list[tuple[str, tuple[bytes, ...]]]:
     """The addressee's block: its paragraphs (name, then address lines), wrapped."""
     sections = []
-    for style, text in letter_texts.header(facts)[3:]:
+    for style, text in letter_texts.addressee(facts):
         font, size, _ = STYLES_V2[style]
         sections.append((style, wrap(pdf_text(text), font, size, ADDRESS_WIDTH)))
     return sections
@@ -426,7 +426,7 @@ class _Template:
 
     __slots__ = ("pages",)
 
-    def __init__(self, parts: tuple[Part, ...], shape: tuple[tuple[bool, ...], ...]) -> None:
+    def __init__(self, parts: tuple[Part, ...], shape: list[tuple[bool, ...]]) -> None:
         document = TextDocument(title="", producer="", created_at=_EPOCH)
         document.add_page()
         _sender(document)
@@ -476,48 +476,67 @@ _KEYED_MAX = 16_384
 
 
 @lru_cache(maxsize=64)
-def _keys(parts: tuple[Part, ...]) -> tuple:
-    """The key functions of ``parts``, each once (the appeal terms serve three fields)."""
-    return tuple(dict.fromkeys(part.key for part in parts if part.key is not None))
-
-
-def _render_v2_template(facts: LetterFacts) -> bytes:
-    model = letter_texts.model_of(facts)
+def _plan(model: tuple) -> tuple[tuple[Part, ...], tuple, tuple]:
+    """A letter model's parts, its key functions (each once: the appeal terms serve
+    three fields) and, for each part that varies, its place, font, size and key."""
     parts = letter_texts.parts(*model)
-    keys = {key: key(facts) for key in _keys(parts)}
+    keys = tuple(dict.fromkeys(part.key for part in parts if part.key is not None))
+    varying = tuple((number, part, *STYLES_V2[part.style][:2])
+                    for number, part in enumerate(parts) if not part.fixed)
+    return parts, keys, varying
+
+
+def _shape(lines: tuple[bytes, ...]):
+    """What of a paragraph's lines moves the others: their number, and which are empty
+    (skipped, but taking their height)."""
+    return len(lines) if all(lines) else tuple(map(bool, lines))
+
+
+def _filled_v2(facts: LetterFacts) -> TextDocument:
+    """The letter's document, its pages filled in from their template."""
+    model = letter_texts.model_of(facts)
+    parts, key_functions, varying = _plan(model)
+    keys = {key: key(facts) for key in key_functions}
     sections = [lines for _, lines in _addressee(facts)]
-    for number, part in enumerate(parts):
-        if part.fixed:
-            continue
-        font, size, _ = STYLES_V2[part.style]
+    shape = [_shape(lines) for lines in sections]
+    for number, part, font, size in varying:
         if part.key is None:
-            sections.append(_lines(part.text(facts), font, size))
+            lines = _lines(part.text(facts), font, size)
+            sections.append(lines)
+            shape.append(_shape(lines))
             continue
         # The part by its place in its model: two models' titles are equal ``Part``s.
         keyed = (model, number, keys[part.key])
-        lines = _KEYED.get(keyed)
-        if lines is None:
+        known = _KEYED.get(keyed)
+        if known is None:
             if len(_KEYED) >= _KEYED_MAX:
                 _KEYED.clear()
-            lines = _KEYED[keyed] = _lines(part.text(facts), font, size)
-        sections.append(lines)
-    shape = tuple(tuple(map(bool, lines)) for lines in sections)
-    template = _TEMPLATES.get((model, shape))
+            lines = _lines(part.text(facts), font, size)
+            known = _KEYED[keyed] = (lines, _shape(lines))
+        sections.append(known[0])
+        shape.append(known[1])
+    signature = (model, *shape)
+    template = _TEMPLATES.get(signature)
     if template is None:
         if len(_TEMPLATES) >= _TEMPLATES_MAX:
             _TEMPLATES.clear()
-        template = _TEMPLATES[model, shape] = _Template(parts, shape)
+        template = _TEMPLATES[signature] = _Template(parts, [
+            (True,) * entry if isinstance(entry, int) else entry for entry in shape])
     filled = [line for lines in sections for line in lines if line]
-    filled.append(escape(encode(pdf_text(f"Décision {facts.reference}"))))
+    title = pdf_text(f"Décision {facts.reference}")
+    filled.append(escape(encode(title)))
     document = TextDocument(
-        title=pdf_text(f"Décision {facts.reference}"), producer=facts.version,
+        title=title, producer=facts.version,
         created_at=datetime.combine(facts.decided_on, time(), tzinfo=UTC), lang="fr-FR")
     document.pages = template.fill(filled)
-    return document.output()
+    return document
 
 
 def letter_sha256(facts: LetterFacts) -> str:
-    return hashlib.sha256(render_letter(facts)).hexdigest()
+    """The SHA-256 of ``render_letter(facts)``, in hexadecimal."""
+    if facts.version == LETTER_V1:
+        return hashlib.sha256(render_letter(facts)).hexdigest()
+    return _filled_v2(facts).output_sha256()
 
 
 def notification_line(notified_at: datetime | None, notified_on: date | None,

@@ -303,6 +303,19 @@ class TextDocument:
     def output(self) -> bytes:
         """The file: objects, cross-reference table with each object's byte offset, and
         a trailer whose /ID is a digest of everything before it."""
+        body, tail, _ = self._serialised()
+        return body + tail
+
+    def output_sha256(self) -> str:
+        """The SHA-256 of ``output()``, in hexadecimal, hashing the body once (its
+        digest is also the /ID)."""
+        _, tail, digest = self._serialised()
+        digest.update(tail)
+        return digest.hexdigest()
+
+    def _serialised(self):
+        """The file's body, its tail (cross-reference table and trailer) and the
+        SHA-256 of the body, to be continued with the tail."""
         if not self.pages:
             raise ValueError("a PDF needs at least one page")
         head, offsets = _head(self.lang)
@@ -328,12 +341,12 @@ class TextDocument:
             parts.append(part)
             offset += len(part)
         body = b"".join(parts)
-        digest = hashlib.sha256(body).hexdigest()[:32].upper().encode("ascii")
+        hashed = hashlib.sha256(body)
+        digest = hashed.hexdigest()[:32].upper().encode("ascii")
         size = len(offsets) + 1
-        return b"".join((
-            body,
+        return body, b"".join((
             b"xref\n0 %d\n0000000000 65535 f \n" % size,
             b"".join(b"%010d 00000 n \n" % at for at in offsets),
             b"trailer\n<< /Size %d /Root 1 0 R /Info 5 0 R /ID [<%s> <%s>] >>\n"
             b"startxref\n%d\n%%%%EOF\n" % (size, digest, digest, offset),
-        ))
+        )), hashed
