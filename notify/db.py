@@ -10,6 +10,7 @@ Rules of the house:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,19 +105,27 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     else:
         statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
                      f"VALUES ({', '.join('?' * len(columns))})")
+    values = operator.itemgetter(*columns)
+    if len(columns) == 1:
+        def values(row, _column=columns[0]):  # itemgetter of one key gives no tuple
+            return (row[_column],)
     try:
         if dialect.name == "postgresql":
             with raw.cursor() as cursor, cursor.copy(statement) as copy:
                 for row in rows:
-                    copy.write_row(tuple(row[column] for column in columns))
+                    copy.write_row(values(row))
             return
-        converters = [(column, _memoised(process) if (
-            process := table.c[column].type.dialect_impl(dialect).bind_processor(dialect))
-            else None)
-            for column in columns]
-        raw.cursor().executemany(statement, [
-            tuple(convert(row[column]) if convert else row[column]
-                  for column, convert in converters) for row in rows])
+        # Only the columns whose type converts (dates, instants): a bulk's other values
+        # go to the driver as they are.
+        converters = [(i, _memoised(process)) for i, column in enumerate(columns) if (
+            process := table.c[column].type.dialect_impl(dialect).bind_processor(dialect))]
+        parameters = []
+        for row in rows:
+            converted = list(values(row))
+            for i, convert in converters:
+                converted[i] = convert(converted[i])
+            parameters.append(converted)
+        raw.cursor().executemany(statement, parameters)
     except dialect.dbapi.IntegrityError as exc:
         raise IntegrityError(statement, None, exc) from exc
 

@@ -21,6 +21,9 @@ from notify.evidence.models import Event, EventTag
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+_SCALARS = frozenset((str, int, bool))
+
+
 def _check_types(value: Any, checked: set[int] | None = None) -> None:
     """Refuse floats (their JCS form is subtle) and non-string keys; runs on every event,
     so it compares types directly instead of calling isinstance on abstract classes.
@@ -38,6 +41,8 @@ def _check_types(value: Any, checked: set[int] | None = None) -> None:
         for key, item in value.items():
             if type(key) is not str:
                 raise TypeError("evidence document keys must be strings")
+            if item is None or type(item) in _SCALARS:
+                continue  # most values: no call to check them
             _check_types(item, checked)
     elif kind is list or kind is tuple:
         for item in value:
@@ -72,12 +77,13 @@ def format_instant(at: datetime) -> str:
 
 def event_row(*, subject: str, seq: int, prev_hash: str | None, tag: EventTag, actor: str,
               at: datetime, data: Mapping[str, Any] | None,
-              checked: set[int] | None = None) -> dict[str, Any]:
+              checked: set[int] | None = None, instant: str | None = None) -> dict[str, Any]:
     """The column values of one event: its canonical document and that document's hash.
 
     The one definition of an event's form; ``record_event`` and the bulk writers (a
     deposit of thousands, the deemed-notification job) all build rows with it.
-    ``checked`` is ``_check_types``'s, for a bulk writer.
+    ``checked`` is ``_check_types``'s, for a bulk writer; ``instant``, for a bulk writer
+    whose events share their ``at``, is ``format_instant(at)``, formatted once.
     """
     data = dict(data or {})
     _check_types(data, checked)  # the other fields are strings and an int by construction
@@ -86,7 +92,7 @@ def event_row(*, subject: str, seq: int, prev_hash: str | None, tag: EventTag, a
         "seq": seq,
         "tag": str(tag),
         "actor": actor,
-        "at": format_instant(at),
+        "at": instant or format_instant(at),
         "data": data,
         "prev": prev_hash,
     }).encode("utf-8")
@@ -262,8 +268,9 @@ def append_first_events(
     a subject already have events, the unique (subject, seq) constraint fails the whole
     transaction rather than forking its chain.
     """
+    instant = format_instant(at)
     rows = [event_row(subject=subject, seq=1, prev_hash=None, tag=tag, actor=actor, at=at,
-                      data=data) for subject, data in subjects_data]
+                      data=data, instant=instant) for subject, data in subjects_data]
     if not rows:
         return []
     ids = _new_ids(session, len(rows))
