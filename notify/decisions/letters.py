@@ -27,13 +27,14 @@ had them at the deposit, kept on the decision), one reviewed text per letter mod
 (``notify.legal.courts``). A decision records its letter's version
 (``decisions.letter_version``); ``render_letter`` renders the version it is given.
 
-Prepared layout. The letter is rendered at every deposit (its hash is part of the
-``deposited`` event). For version 2, the fixed paragraphs of each letter model (most of
-the letter) are laid out once per position and font state and kept as the page's
-operators (``_Prepared``); each letter only wraps its fields and places them between.
+Template. The letter is rendered at every deposit (its hash is part of the
+``deposited`` event). For version 2, the pages of each letter model are laid out once
+per shape (how many lines each varying paragraph wraps to) with byte slots for the
+lines that vary (``_Template``); each letter only wraps its fields, fills the slots,
+and the file's offsets, cross-reference table and /ID are written as for any document.
 ``render_letter_in_full`` lays out every paragraph each time; both give the same bytes
-(``tests/integration/decisions/test_letters.py``), because the prepared runs are
-produced by the very flow the full render uses.
+(``tests/integration/decisions/test_letters.py``), because the template is laid out by
+the very functions the full render uses.
 """
 
 from __future__ import annotations
@@ -284,7 +285,7 @@ def _lines(text: str, font: str, size: float) -> tuple[bytes, ...]:
 
 def render_letter(facts: LetterFacts) -> bytes:
     """The PDF of the decision's letter (A4, French, one page or more), in the letter's
-    version. Same ``facts``, same bytes; version 2 through its prepared layout."""
+    version. Same ``facts``, same bytes; version 2 through its template."""
     if facts.version == LETTER_V1:
         document = _document(facts)
         _flow(document, TOP, letter_sections(facts))
@@ -294,7 +295,7 @@ def render_letter(facts: LetterFacts) -> bytes:
 
 def render_letter_in_full(facts: LetterFacts) -> bytes:
     """The same bytes as ``render_letter``, every paragraph laid out for this letter (the
-    reference the prepared layout is tested against)."""
+    reference the template is tested against)."""
     if facts.version == LETTER_V1:
         return render_letter(facts)
     return _render_v2(facts)

@@ -19,6 +19,7 @@ from notify.decisions.letters import (
     LetterFacts,
     appeal_deadline_line,
     letter_sections,
+    letter_sha256,
     notification_line,
     pdf_text,
     render_letter,
@@ -316,7 +317,7 @@ def test_letter_pages_look_right(poppler):
             assert 60 <= float(y_min) and float(y_max) <= 820, (y_min, y_max)
 
 
-# --- the prepared layout gives the bytes of the full render ---------------------------
+# --- the template gives the bytes of the full render ----------------------------------
 
 _words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
                  min_size=1, max_size=30)
@@ -353,11 +354,11 @@ def letters(draw) -> LetterFacts:
 @settings(max_examples=400, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(letters())
-def test_prepared_layout_gives_the_bytes_of_the_full_render(facts):
+def test_template_gives_the_bytes_of_the_full_render(facts):
     assert render_letter(facts) == render_letter_in_full(facts)
 
 
-def test_prepared_layout_across_a_page_break():
+def test_template_across_a_page_break():
     """Long fields push the fixed runs to every position, across the page break too."""
     for words in range(1, 200, 7):
         description = " ".join(["Excès de vitesse"] * words)
@@ -365,6 +366,66 @@ def test_prepared_layout_across_a_page_break():
                       dict(points=3, probationary=True)):
             facts = v2(offence_description=description, **model)
             assert render_letter(facts) == render_letter_in_full(facts)
+
+
+# Every letter kind: the four withdrawal models and a restoration per basis.
+KINDS = [dict(points=2, balance_after=9), dict(points=2, balance_after=4),
+         dict(points=3, balance_after=8, probationary=True), dict(points=6, balance_after=0),
+         *(dict(kind="restoration", points=1, balance_after=11, restoration_basis=basis)
+           for basis in RestorationBasis)]
+AWKWARD = [
+    {},
+    dict(holder_name="Marie-Éléonore Françoise Anne-Sophie DE LA ROCHEFOUCAULD-"
+                     "D'HAUSSONVILLE ÉPOUSE NGUYỄN-ŒUVRARD"),
+    dict(holder_name="", postal_address=""),
+    dict(holder_name="Zoë L’HÔTE «\u202fdite Zaza\u202f» (€)",
+         postal_address="Résidence « Les Flamboyants », bâtiment B, escalier 3, "
+                        "appartement 1204, 12 chemin de la Ravine-Blanche, , 97410 "
+                        "Saint-Pierre", territory="reunion"),
+    dict(postal_address="Lotissement Kawéni, 97600 Mamoudzou", territory="mayotte"),
+    dict(postal_address="5 rue Soleil Levant, 97150 Saint-Martin", territory="saint-martin"),
+    dict(postal_address="Poste restante", territory="guyane"),
+    dict(reference="W" * 50, licence_number="WWWWWWWWWWWW", probationary=True),
+    dict(reference="a.b_c-(1)", decided_on=date(1992, 7, 1)),
+]
+OFFENCES = [
+    {},
+    dict(offence_place="Saint-Rémy-de-Provence (13) \\ échangeur (A7) — sortie n°\u200924",
+         offence_description="Excès de vitesse ≥ 50 km/h → récidive " * 3),
+    dict(offence_description="Circulation " + "très " * 400 + "dangereuse"),
+    dict(offence_description="X" * 1000, offence_place="P" * 200),
+]
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: str(sorted(kind.items())))
+def test_template_gives_the_bytes_of_the_full_render_for_every_kind(kind):
+    """The template (``render_letter``, ``letter_sha256``) gives exactly the bytes of the
+    paragraph-by-paragraph render, for every letter kind, channel and territory, with
+    awkward addressees and offences (long, accented, escaped, over a page break); and
+    version 1 gives its own reference bytes."""
+    offences = OFFENCES if kind.get("kind") != "restoration" else [{}]
+    for channel in ("online", "postal_simple", "postal_registered"):
+        for awkward in AWKWARD:
+            for offence in offences:
+                facts = v2(channel=channel, **{**kind, **awkward, **offence})
+                full = render_letter_in_full(facts)
+                assert render_letter(facts) == full, (channel, awkward, offence)
+                assert letter_sha256(facts) == hashlib.sha256(full).hexdigest()
+                old = replace(facts, version=LETTER_V1, holder_name=None,
+                              postal_address=None, territory=None)
+                assert letter_sha256(old) == hashlib.sha256(render_letter(old)).hexdigest()
+    for territory in TERRITORIES:
+        facts = v2(territory=territory, postal_address=None, **kind)
+        assert render_letter(facts) == render_letter_in_full(facts), territory
+
+
+def test_the_templates_own_letters_differ_only_in_their_fields():
+    """Two letters of the same shape share their template; each keeps its own fields."""
+    first, second = v2(reference="SNPC-A"), v2(reference="SNPC-B", holder_name="Léa MARTIN")
+    assert render_letter(first) == render_letter_in_full(first)
+    assert render_letter(second) == render_letter_in_full(second)
+    assert b"SNPC-B" not in render_letter(first)
+    assert b"SNPC-A" not in render_letter(second)
 
 
 def test_demo_zero_balance_decision_prints_the_zero_balance_consequences(
