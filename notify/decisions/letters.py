@@ -40,15 +40,25 @@ the very functions the full render uses.
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 import unicodedata
+from codecs import charmap_encode
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from encodings.cp1252 import encoding_table as CP1252
 from functools import lru_cache
 
 from notify.decisions import letter_texts
 from notify.decisions.letter_texts import Part
-from notify.decisions.pdf import BOLD, REGULAR, TextDocument, encode, escape, wrap
+from notify.decisions.pdf import (
+    BOLD,
+    REGULAR,
+    TextDocument,
+    encode,
+    escape,
+    wrap_encoded,
+)
 from notify.legal.points import DecisionKind, OffenceClass, RestorationBasis
 from notify.legal.routing import Channel
 from notify.web.formatting import date_fr, datetime_fr
@@ -107,10 +117,18 @@ _BASIS_LABELS = {
 def pdf_text(text: str) -> str:
     """``text`` made printable with a core font (Windows-1252), see the module docstring."""
     try:
-        text.encode("cp1252")
+        charmap_encode(text, "strict", CP1252)
         return text
     except UnicodeEncodeError:
         return "".join(_printable(char) for char in text)
+
+
+def _pdf_bytes(text: str) -> bytes:
+    """``encode(pdf_text(text))``, encoding only once when ``text`` is printable."""
+    try:
+        return encode(text)
+    except UnicodeEncodeError:
+        return encode("".join(_printable(char) for char in text))
 
 
 def _printable(char: str) -> str:
@@ -280,7 +298,7 @@ _STYLES = {"title": (BOLD, 13.0, 7.0), "heading": (BOLD, 11.0, 6.0),
 def _lines(text: str, font: str, size: float) -> tuple[bytes, ...]:
     """A paragraph's lines, encoded for the page. Cached: most paragraphs are the same
     from one letter to the next."""
-    return wrap(pdf_text(text), font, size, TEXT_WIDTH) if text else (b"",)
+    return wrap_encoded(_pdf_bytes(text), font, size, TEXT_WIDTH) if text else (b"",)
 
 
 def render_letter(facts: LetterFacts) -> bytes:
@@ -377,7 +395,7 @@ def _addressee(facts: LetterFacts) -> list[tuple[str, tuple[bytes, ...]]]:
     sections = []
     for style, text in letter_texts.addressee(facts):
         font, size, _ = STYLES_V2[style]
-        sections.append((style, wrap(pdf_text(text), font, size, ADDRESS_WIDTH)))
+        sections.append((style, wrap_encoded(_pdf_bytes(text), font, size, ADDRESS_WIDTH)))
     return sections
 
 
@@ -453,19 +471,26 @@ class _Template:
         pages = []
         for ops in document.pages:
             pieces = _SLOT.split(b"".join(ops))
-            pages.append((tuple(pieces[0::2]), tuple(int(n) for n in pieces[1::2])))
+            numbers = [int(n) for n in pieces[1::2]]
+            # The page's constant pieces, the slots between them (filled by ``fill``).
+            pages.append((pieces, _getter(numbers)))
         self.pages = tuple(pages)
 
     def fill(self, lines: list[bytes]) -> list[list[bytes]]:
         """The pages' operators with ``lines[n]`` in slot ``n``."""
         filled = []
-        for constants, numbers in self.pages:
-            page = [constants[0]]
-            for number, constant in zip(numbers, constants[1:], strict=True):
-                page.append(lines[number])
-                page.append(constant)
+        for pieces, slots in self.pages:
+            page = list(pieces)
+            page[1::2] = slots(lines)
             filled.append([b"".join(page)])
         return filled
+
+
+def _getter(numbers: list[int]):
+    """``lambda lines: tuple(lines[n] for n in numbers)``, at C speed."""
+    if len(numbers) == 1:
+        return lambda lines, number=numbers[0]: (lines[number],)
+    return operator.itemgetter(*numbers) if numbers else (lambda lines: ())
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -524,8 +549,9 @@ def _filled_v2(facts: LetterFacts) -> TextDocument:
         template = _TEMPLATES[signature] = _Template(parts, [
             (True,) * entry if isinstance(entry, int) else entry for entry in shape])
     filled = [line for lines in sections for line in lines if line]
-    title = pdf_text(f"Décision {facts.reference}")
-    filled.append(escape(encode(title)))
+    title = f"Décision {facts.reference}"  # the reference is ASCII (``REFERENCE``)
+    filled.append(escape(_pdf_bytes(title)))
+    title = pdf_text(title)
     document = TextDocument(
         title=title, producer=facts.version,
         created_at=datetime.combine(facts.decided_on, time(), tzinfo=UTC), lang="fr-FR")

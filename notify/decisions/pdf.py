@@ -19,8 +19,10 @@ Coordinates are in millimetres from the page's top-left corner, as in a word pro
 from __future__ import annotations
 
 import hashlib
+from codecs import charmap_encode
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from encodings.cp1252 import encoding_table as CP1252
 from functools import lru_cache
 
 REGULAR = "F1"
@@ -89,7 +91,8 @@ def encode(text: str) -> bytes:
     Raises ``UnicodeEncodeError`` for a character outside Windows-1252: transliterating
     is the caller's choice (``notify.decisions.letters.pdf_text``).
     """
-    return text.encode("cp1252").translate(_SPACES)
+    # What text.encode("cp1252") does, without its codec's Python-level wrapper.
+    return charmap_encode(text, "strict", CP1252)[0].translate(_SPACES)
 
 
 def escape(data: bytes) -> bytes:
@@ -127,7 +130,11 @@ def wrap(text: str, font: str, size: float, width: float) -> tuple[bytes, ...]:
     Greedy, on spaces only (a no-break space holds its words together); a word wider
     than the line is cut where it reaches the margin.
     """
-    data = encode(text)
+    return wrap_encoded(encode(text), font, size, width)
+
+
+def wrap_encoded(data: bytes, font: str, size: float, width: float) -> tuple[bytes, ...]:
+    """``wrap`` of text already encoded (``encode``)."""
     limit = width * MM * 1000 / size
     if len(data) * _WIDEST <= limit:  # it fits, even in the widest glyph
         return (escape(data),)
