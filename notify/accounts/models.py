@@ -93,9 +93,14 @@ class Account(Base):
 
     def is_open_at(self, at: datetime) -> bool:
         """True when decisions go online for this account at ``at`` (R. 223-3-1 I, last §)."""
-        if self.state != AccountState.ACTIVE:
+        return self.open_at(self.state, self.closure_effective_at, at)
+
+    @staticmethod
+    def open_at(state: str, closure_effective_at: datetime | None, at: datetime) -> bool:
+        """``is_open_at`` of an account read as its two columns (a bulk reader's)."""
+        if state != AccountState.ACTIVE:
             return False
-        return self.closure_effective_at is None or at < self.closure_effective_at
+        return closure_effective_at is None or at < closure_effective_at
 
     @property
     def closure_pending(self) -> bool:

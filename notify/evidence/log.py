@@ -55,7 +55,7 @@ def canonical_json(document: Mapping[str, Any]) -> bytes:
     For these types JCS reduces to sorted keys, no insignificant white space and UTF-8;
     floats, whose JCS form is subtle, are refused rather than approximated.
     """
-    _check_types(dict(document))
+    _check_types(document if type(document) is dict else dict(document))
     return _ENCODER.encode(document).encode("utf-8")
 
 
