@@ -386,10 +386,17 @@ def parts(model: LetterModel, basis: RestorationBasis | None, channel: Channel
 
 def model_of(facts: LetterFacts) -> tuple[LetterModel, RestorationBasis | None, Channel]:
     """What chooses the letter's parts: ``parts(*model_of(facts))``."""
-    model = letter_model(facts.kind, facts.points, facts.balance_after, facts.probationary)
-    basis = (RestorationBasis(facts.restoration_basis) if model is LetterModel.RESTORATION
-             else None)
-    return model, basis, Channel(facts.channel)
+    return _model_of(facts.kind, facts.points, facts.balance_after, facts.probationary,
+                     facts.restoration_basis, facts.channel)
+
+
+@lru_cache(maxsize=1024)
+def _model_of(kind: str, points: int, balance_after: int, probationary: bool,
+              restoration_basis: str | None, channel: str
+              ) -> tuple[LetterModel, RestorationBasis | None, Channel]:
+    model = letter_model(kind, points, balance_after, probationary)
+    basis = RestorationBasis(restoration_basis) if model is LetterModel.RESTORATION else None
+    return model, basis, Channel(channel)
 
 
 def parts_of(facts: LetterFacts) -> tuple[Part, ...]:

@@ -233,6 +233,17 @@ _PAGES = (b"<< /Type /Pages /Kids [%s] /Count %d /MediaBox " + _MEDIA_BOX
           + BOLD.encode("ascii") + b" 3 0 R >> >> >>")
 
 
+_STREAM_END = b"ET\nendstream\nendobj\n"
+"""A content stream's end: the text object's, the stream's and the object's."""
+
+
+@lru_cache(maxsize=64)
+def _pages_object(count: int) -> bytes:
+    """Object 4, the page tree of ``count`` pages (objects 6, 8, …)."""
+    kids = b" ".join(b"%d 0 R" % (6 + 2 * i) for i in range(count))
+    return b"4 0 obj\n%s\nendobj\n" % (_PAGES % (kids, count))
+
+
 class TextDocument:
     """A PDF being written: ``add_page``, then ``lines``, then ``output``.
 
@@ -325,28 +336,27 @@ class TextDocument:
         SHA-256 of the body, to be continued with the tail."""
         if not self.pages:
             raise ValueError("a PDF needs at least one page")
-        head, offsets = _head(self.lang)
+        head, head_offsets = _head(self.lang)
         date = _date(self.created_at)
-        objects = [
-            _PAGES % (b" ".join(b"%d 0 R" % (6 + 2 * i) for i in range(len(self.pages))),
-                      len(self.pages)),
-            b"<< /Title %s /Producer %s /CreationDate (%s) /ModDate (%s) >>" % (
-                _text_string(self.title), _text_string(self.producer), date, date),
-        ]
+        # Each object is ``N 0 obj\n<body>\nendobj\n``; a page's content stream is
+        # written as its pieces, not copied into its object first.
+        parts = [head, _pages_object(len(self.pages)),
+                 b"5 0 obj\n<< /Title %s /Producer %s /CreationDate (%s) /ModDate (%s) >>"
+                 b"\nendobj\n" % (_text_string(self.title), _text_string(self.producer),
+                                   date, date)]
+        offset = len(head)
+        offsets = [*head_offsets, offset, offset + len(parts[1])]
+        offset = offsets[-1] + len(parts[2])
         for i, ops in enumerate(self.pages):
             number = 6 + 2 * i
-            content = b"".join(ops) + b"ET"
-            objects.append(b"<< /Type /Page /Parent 4 0 R /Contents %d 0 R >>" % (number + 1))
-            objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content),
-                                                                          content))
-        parts = [head]
-        offsets = list(offsets)
-        offset = len(head)
-        for number, body in enumerate(objects, 4):
+            content = b"".join(ops)
+            page = (b"%d 0 obj\n<< /Type /Page /Parent 4 0 R /Contents %d 0 R >>\nendobj\n"
+                    % (number, number + 1))
+            stream = b"%d 0 obj\n<< /Length %d >>\nstream\n" % (number + 1, len(content) + 2)
             offsets.append(offset)
-            part = b"%d 0 obj\n%s\nendobj\n" % (number, body)
-            parts.append(part)
-            offset += len(part)
+            offsets.append(offset + len(page))
+            parts += (page, stream, content, _STREAM_END)
+            offset += len(page) + len(stream) + len(content) + len(_STREAM_END)
         body = b"".join(parts)
         hashed = hashlib.sha256(body)
         digest = hashed.hexdigest()[:32].upper().encode("ascii")
