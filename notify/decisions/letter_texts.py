@@ -386,12 +386,12 @@ def parts(model: LetterModel, basis: RestorationBasis | None, channel: Channel
 
 def model_of(facts: LetterFacts) -> tuple[LetterModel, RestorationBasis | None, Channel]:
     """What chooses the letter's parts: ``parts(*model_of(facts))``."""
-    return _model_of(facts.kind, facts.points, facts.balance_after, facts.probationary,
+    return model_for(facts.kind, facts.points, facts.balance_after, facts.probationary,
                      facts.restoration_basis, facts.channel)
 
 
 @lru_cache(maxsize=1024)
-def _model_of(kind: str, points: int, balance_after: int, probationary: bool,
+def model_for(kind: str, points: int, balance_after: int, probationary: bool,
               restoration_basis: str | None, channel: str
               ) -> tuple[LetterModel, RestorationBasis | None, Channel]:
     model = letter_model(kind, points, balance_after, probationary)

@@ -40,6 +40,7 @@ the very functions the full render uses.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import operator
 import re
 import unicodedata
@@ -496,20 +497,45 @@ def _getter(numbers: list[int]):
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TEMPLATES: dict[tuple, _Template] = {}
 _TEMPLATES_MAX = 4096
-_KEYED: dict[tuple, tuple[bytes, ...]] = {}
-"""The wrapped lines of the fields of a few values (``Part.key``), per key."""
+_KEYED: dict[tuple, tuple[tuple[bytes, ...], object]] = {}
+"""The wrapped lines of the fields of a few values (``Part.key``), and their shape, per
+letter model, part and key."""
+_VALUES: dict[object, int] = {}
+"""A number per key value met (an appeal terms' hash costs more than a dozen small
+ones; a key is hashed once per letter, its number in each look-up)."""
 _KEYED_MAX = 16_384
+_MODELS = itertools.count()
+
+
+def _value(value: object) -> int:
+    number = _VALUES.get(value)
+    if number is None:
+        if len(_VALUES) >= _KEYED_MAX:
+            _VALUES.clear()
+            _KEYED.clear()  # keyed by the numbers given until now
+        number = _VALUES[value] = len(_VALUES)
+    return number
 
 
 @lru_cache(maxsize=64)
-def _plan(model: tuple) -> tuple[tuple[Part, ...], tuple, tuple]:
-    """A letter model's parts, its key functions (each once: the appeal terms serve
-    three fields) and, for each part that varies, its place, font, size and key."""
+def _plan(model: tuple) -> tuple[int, tuple[Part, ...], tuple, tuple]:
+    """A letter model's number (never reused), its parts, its key functions (each once:
+    the appeal terms serve three fields) and, for each part that varies, its place,
+    font, size and key."""
     parts = letter_texts.parts(*model)
     keys = tuple(dict.fromkeys(part.key for part in parts if part.key is not None))
     varying = tuple((number, part, *STYLES_V2[part.style][:2])
                     for number, part in enumerate(parts) if not part.fixed)
-    return parts, keys, varying
+    return next(_MODELS), parts, keys, varying
+
+
+@lru_cache(maxsize=1024)
+def _plan_of(kind: str, points: int, balance_after: int, probationary: bool,
+             restoration_basis: str | None, channel: str) -> tuple:
+    """``_plan`` of the letter model of these facts (cached on their plain values, whose
+    hashes cost less than the model's enumerations')."""
+    return _plan(letter_texts.model_for(kind, points, balance_after, probationary,
+                                        restoration_basis, channel))
 
 
 def _shape(lines: tuple[bytes, ...]):
@@ -520,9 +546,10 @@ def _shape(lines: tuple[bytes, ...]):
 
 def _filled_v2(facts: LetterFacts) -> TextDocument:
     """The letter's document, its pages filled in from their template."""
-    model = letter_texts.model_of(facts)
-    parts, key_functions, varying = _plan(model)
-    keys = {key: key(facts) for key in key_functions}
+    model, parts, key_functions, varying = _plan_of(
+        facts.kind, facts.points, facts.balance_after, facts.probationary,
+        facts.restoration_basis, facts.channel)
+    keys = {key: _value(key(facts)) for key in key_functions}
     sections = [lines for _, lines in _addressee(facts)]
     shape = [_shape(lines) for lines in sections]
     for number, part, font, size in varying:
@@ -549,11 +576,10 @@ def _filled_v2(facts: LetterFacts) -> TextDocument:
         template = _TEMPLATES[signature] = _Template(parts, [
             (True,) * entry if isinstance(entry, int) else entry for entry in shape])
     filled = [line for lines in sections for line in lines if line]
-    title = f"Décision {facts.reference}"  # the reference is ASCII (``REFERENCE``)
+    title = f"Décision {facts.reference}"
     filled.append(escape(_pdf_bytes(title)))
-    title = pdf_text(title)
     document = TextDocument(
-        title=title, producer=facts.version,
+        title=pdf_text(title), producer=facts.version,
         created_at=datetime.combine(facts.decided_on, time(), tzinfo=UTC), lang="fr-FR")
     document.pages = template.fill(filled)
     return document
