@@ -38,6 +38,27 @@ FIELDS = ("reference", "licence_number", "kind", "points", "balance_after", "dec
 REQUIRED = ("reference", "licence_number", "kind", "points", "balance_after", "decided_on",
             "probationary")
 OFFENCE_FIELDS = ("date", "place", "description", "class")
+_KNOWN = frozenset(FIELDS)
+_KNOWN_OFFENCE = frozenset(OFFENCE_FIELDS)
+
+
+def _member(enumeration):
+    """``enumeration(value)`` as a dictionary look-up (a tenth of the call's time): the
+    member, or ``ValueError``/``TypeError`` (unhashable) as the call would refuse it."""
+    members = {member.value: member for member in enumeration}
+
+    def member(value: object):
+        found = members.get(value)
+        if found is None:
+            raise ValueError(value)
+        return found
+
+    return member
+
+
+_kind = _member(DecisionKind)
+_offence_class = _member(OffenceClass)
+_restoration_basis = _member(RestorationBasis)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +184,7 @@ def _offence(raw: object, reader: _Reader, decided_on: date | None) -> Offence |
         reader.problem("offence", "objet attendu (date, place, description, class)")
         return None
     for name in raw:
-        if name not in OFFENCE_FIELDS:
+        if name not in _KNOWN_OFFENCE:
             reader.problem(f"offence.{name}", "champ inconnu")
     for name in OFFENCE_FIELDS:
         if name not in raw:
@@ -177,7 +198,7 @@ def _offence(raw: object, reader: _Reader, decided_on: date | None) -> Offence |
     place = reader.text(raw["place"], "offence.place", PLACE_MAX)
     description = reader.text(raw["description"], "offence.description", DESCRIPTION_MAX)
     try:
-        offence_class = OffenceClass(raw["class"])
+        offence_class = _offence_class(raw["class"])
     except (ValueError, TypeError):
         offence_class = None
         reader.problem("offence.class",
@@ -212,7 +233,7 @@ def parse_item(raw: object, latest: date) -> tuple[DecisionContent | None, list[
         return None, [Problem("", "objet JSON attendu pour chaque décision")]
     reader = _Reader(problems, decision_dates(latest))
     for name in raw:
-        if name not in FIELDS:
+        if name not in _KNOWN:
             reader.problem(name, "champ inconnu")
     for name in REQUIRED:
         if name not in raw:
@@ -237,7 +258,7 @@ def parse_item(raw: object, latest: date) -> tuple[DecisionContent | None, list[
     kind = None
     if "kind" in raw:
         try:
-            kind = DecisionKind(raw["kind"])
+            kind = _kind(raw["kind"])
         except (ValueError, TypeError):
             reader.problem("kind", "« withdrawal » ou « restoration » attendu")
     points = reader.integer(raw["points"], "points") if "points" in raw else None
@@ -265,7 +286,7 @@ def parse_item(raw: object, latest: date) -> tuple[DecisionContent | None, list[
             reader.problem("restoration_basis", "obligatoire pour une reconstitution")
         else:
             try:
-                basis = RestorationBasis(raw["restoration_basis"])
+                basis = _restoration_basis(raw["restoration_basis"])
             except (ValueError, TypeError):
                 reader.problem("restoration_basis",
                                f"fondement inconnu (attendu : {', '.join(RestorationBasis)})")
