@@ -24,7 +24,8 @@ once do not drop each other's):
   the template saves, in the same run.
 
 Usage: ``.venv/bin/python bench/bench_deposit.py [--n 10000] [--repeat 3] [--no-postgres]``
-(``--repeat``: the best of several runs of each measure, for a shared machine).
+(``--repeat``: the best of several runs of each measure, for a shared machine);
+``--profile``: a cProfile of one API deposit of N decisions instead of the timings.
 """
 
 from __future__ import annotations
@@ -236,6 +237,40 @@ def run(label: str, url: str, copy_url: str, n: int, repeat: int) -> None:
                 times["raw"], times["api"], strict=True)))
 
 
+def profile(label: str, url: str, n: int) -> None:
+    """cProfile of one ``POST /api/v1/decisions`` of ``n`` decisions, after a warm-up: the
+    functions of ``notify`` by cumulative time, and the whole request by own time."""
+    import cProfile
+    import pstats
+
+    app, licences = build(url, n)
+    db = app.extensions["notify"].db
+    with db.unit_of_work() as uow:
+        _, secret = api_clients.create_client(uow.session, "bench-api", "bench",
+                                              ["decisions:deposit"], NOW)
+        uow.commit()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+    client.post("/api/v1/decisions", json=items_for("WARM", licences[n:n + 100]),
+                headers=headers)
+    body = json.dumps(items_for("PROFILE", licences[:n])).encode("utf-8")
+    profiler = cProfile.Profile()
+    cpu = time.process_time()
+    profiler.enable()
+    response = client.post("/api/v1/decisions", data=body, content_type="application/json",
+                           headers=headers)
+    profiler.disable()
+    cpu = time.process_time() - cpu
+    if response.status_code != 200:
+        raise SystemExit(f"deposit failed: {response.status_code}")
+    print(f"{label}: profile of one deposit of {n} decisions "
+          f"(CPU {cpu / n * 1e6:.0f} µs a decision, profiled)")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(r"notify/", 30)
+    stats.sort_stats("tottime").print_stats(20)
+    db.engine.dispose()
+
+
 def letter_facts(i: int, version: str) -> LetterFacts:
     """A letter like the bench's items (withdrawals and restorations), ``i`` its holder."""
     addressee = (dict(holder_name=f"Alex BENCH{i}", postal_address=f"{i} rue du Banc, 75001 "
@@ -285,10 +320,23 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each measure this many times and keep the best "
                              "(on a shared, noisy machine)")
+    parser.add_argument("--profile", action="store_true",
+                        help="instead of timing, profile one API deposit of N decisions "
+                             "(cProfile) on SQLite and, unless --no-postgres, PostgreSQL")
     args = parser.parse_args()
     import logging
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.profile:
+        with tempfile.TemporaryDirectory() as tmp:
+            profile("SQLite", f"sqlite:///{tmp}/profile.db", args.n)
+        url = None if args.no_postgres else postgres_url(THROWAWAY)
+        if url:
+            try:
+                profile("PostgreSQL", url, args.n)
+            finally:
+                database.drop_postgres_database(POSTGRES, THROWAWAY)
+        return
     letter_cpu()
     with tempfile.TemporaryDirectory() as tmp:
         run("SQLite", f"sqlite:///{tmp}/bench.db", f"sqlite:///{tmp}/copy.db", args.n,
