@@ -93,8 +93,10 @@ def _setup_assets(app: Flask) -> None:
 def setup_web(app: Flask) -> None:
     """The shared parts, set up before any feature's ``init_app``."""
     from notify.web import errors, formatting, layout, security
+    from notify.web.sessions import CookieSessionInterface
 
     settings = app.extensions["notify"].settings
+    app.session_interface = CookieSessionInterface()
     app.teardown_appcontext(_close_session)
     csrf.init_app(app)
     _setup_assets(app)
