@@ -48,7 +48,8 @@ def _consulting_holder():
 
 def _consult(reference: str, via: str):
     """The holder opens his decision: record the consultation, commit, return it."""
-    return perform(ops.consult, _consulting_holder(), reference, now=services().clock.now(), via=via,
+    return perform(ops.consult, _consulting_holder(), reference,
+                   now=services().clock.now(), via=via,
                    policy=services().settings.notification_policy,
                    authentication=str(session_auth_method()))
 
