@@ -48,7 +48,7 @@ from notify.evidence.log import format_instant, record_event
 from notify.evidence.models import Event as EvidenceEvent
 from notify.evidence.models import EventTag, EvidenceBatch
 from notify.mail.addresses import normalize_address
-from notify.mail.outbox import enqueue
+from notify.mail.outbox import enqueue, enqueue_many
 from notify.registrations import queries, states, step_events
 from notify.registrations.guidance import guidance
 from notify.registrations.models import (
@@ -431,21 +431,20 @@ def assign_centre(session: Session, actor: Actor, number: str, centre_code: str,
 # --- transitions -------------------------------------------------------------------
 
 
-def _mail_owner(session: Session, file: _File, *, now: datetime, base_url: str,
-                centre: Centre | None) -> None:
+def _owner_mail(file: _File, *, now: datetime, base_url: str, centre: Centre | None
+                ) -> tuple[str, str, dict[str, Any]]:
+    """The e-mail telling the owner where his file stands: address, subject reference,
+    template arguments (JSON values, rendered when the message is sent)."""
     state = State(file.state)
     advice = guidance(state, now, information_service=file.information_service,
                       filed_by_provider=file.provider_id is not None)
-    enqueue(session, kind="registration_update", to=file.applicant_email,
-            subject=UPDATE_SUBJECT, template="registration_update", now=now,
-            subject_ref=subject_of(file.number), flush=False, number=file.number,
-            label=states.STATE_LABELS[state],
-            # Mail arguments are JSON values, rendered when the message is sent.
-            advice={"meaning": advice.meaning, "action": advice.action,
-                    "due_on": date_fr(advice.due_at) if advice.due_at else None},
-            reason=file.last_reason,
-            centre={"name": centre.name, "contact": centre.contact} if centre else None,
-            link=f"{base_url.rstrip('/')}/immatriculation/suivi")
+    return file.applicant_email, subject_of(file.number), {
+        "number": file.number, "label": states.STATE_LABELS[state],
+        "advice": {"meaning": advice.meaning, "action": advice.action,
+                   "due_on": date_fr(advice.due_at) if advice.due_at else None},
+        "reason": file.last_reason,
+        "centre": {"name": centre.name, "contact": centre.contact} if centre else None,
+        "link": f"{base_url.rstrip('/')}/immatriculation/suivi"}
 
 
 class StepRequest(NamedTuple):
@@ -638,9 +637,10 @@ def _write(session: Session, actor: Actor, moved: list[_File], rows: list[tuple[
     centre_ids = {f.centre_id for f in mailed if f.centre_id is not None}
     centres = {c.id: c for c in session.scalars(
         select(Centre).where(Centre.id.in_(centre_ids)))} if centre_ids else {}
-    for f in mailed:
-        _mail_owner(session, f, now=now, base_url=base_url,
-                    centre=centres.get(f.centre_id))
+    enqueue_many(session, kind="registration_update", subject=UPDATE_SUBJECT,
+                 template="registration_update", now=now, messages=[
+                     _owner_mail(f, now=now, base_url=base_url, centre=centres.get(f.centre_id))
+                     for f in mailed])
     session.flush()
     return event_ids
 
