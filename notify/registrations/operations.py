@@ -613,13 +613,39 @@ class _Decided:
                    step.event == Event.SUBMIT)
 
 
+_MOVE_SQLITE = (f"UPDATE {Application.__tablename__} SET state = ?, state_since_at = ?, "
+                "information_service = ?, last_reason = ?, submitted_at = ? "
+                "WHERE id = ? AND state = ?")
+
+
+def _move_sqlite(session: Session, files: list[_File], now: datetime) -> int:
+    """``_MOVE`` through SQLite's driver directly, parameters as tuples (SQLAlchemy's
+    handling of 2,000 parameter sets cost a third of the statement); the rows updated."""
+    column = Application.__table__.c.submitted_at
+    stored = {now: bind_value(session, column, now), None: None}
+    for f in files:
+        if f.submitted_at not in stored:
+            stored[f.submitted_at] = bind_value(session, column, f.submitted_at)
+    session.flush()
+    cursor = session.connection().connection.driver_connection.cursor()
+    cursor.executemany(_MOVE_SQLITE, [
+        (f.state, stored[now], f.information_service, f.last_reason,
+         stored[f.submitted_at], f.id, f.read_state) for f in files])
+    return cursor.rowcount
+
+
 def _write(session: Session, actor: Actor, moved: list[_File], rows: list[tuple[Any, ...]],
            events: list[tuple[str, str]], *, now: datetime, base_url: str) -> list[int]:
+    sqlite = session.get_bind().dialect.name == "sqlite"
     for start in range(0, len(moved), BULK_READ):
         chunk = moved[start:start + BULK_READ]
-        done = session.execute(_MOVE, [
-            {f"b_{name}": getattr(f, name) for name in _MOVED_COLUMNS} for f in chunk])
-        if done.rowcount != len(chunk):
+        if sqlite:
+            count = _move_sqlite(session, chunk, now)
+        else:
+            count = session.execute(_MOVE, [
+                {f"b_{name}": getattr(f, name) for name in _MOVED_COLUMNS}
+                for f in chunk]).rowcount
+        if count != len(chunk):
             # Only a writer that ignored the row locks could get here.
             raise Conflict("Des dossiers ont changé entre-temps : rien n'a été enregistré, "
                            "recommencez.")

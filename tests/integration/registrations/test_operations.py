@@ -281,6 +281,28 @@ def test_bulk_steps_chain_events_as_the_general_writer_would(ctx, session, clock
         ("submit", chain_of(session, first)[1].id), ("abandon", chain_of(session, first)[2].id)]
 
 
+def test_a_file_moved_meanwhile_makes_the_call_write_nothing(ctx, session, clock,
+                                                             registration_world,
+                                                             monkeypatch):
+    w = registration_world
+    application = w.file().application
+    before = session.scalar(select(func.count()).select_from(Transition))
+    decide = reg.states.apply
+
+    def moved_meanwhile(*args, **kwargs):
+        # a writer that ignored the row lock moves the file after the call read it
+        session.execute(Application.__table__.update().where(
+            Application.__table__.c.id == application.id).values(state="sans_suite"))
+        return decide(*args, **kwargs)
+
+    monkeypatch.setattr(reg.states, "apply", moved_meanwhile)
+    with pytest.raises(Conflict, match="changé entre-temps"):
+        reg.bulk_transition(session, w.garage_actor,
+                            [{"number": application.number, "event": "submit"}],
+                            now=clock.now(), base_url=BASE)
+    assert session.scalar(select(func.count()).select_from(Transition)) == before
+
+
 def chain_of(session, application):
     return list(session.scalars(select(EvidenceEvent).where(
         EvidenceEvent.subject == application.subject).order_by(EvidenceEvent.seq)))
