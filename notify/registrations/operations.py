@@ -621,11 +621,11 @@ _MOVE_SQLITE = (f"UPDATE {Application.__tablename__} SET state = ?, state_since_
 def _move_sqlite(session: Session, files: list[_File], now: datetime) -> int:
     """``_MOVE`` through SQLite's driver directly, parameters as tuples (SQLAlchemy's
     handling of 2,000 parameter sets cost a third of the statement); the rows updated."""
-    column = Application.__table__.c.submitted_at
-    stored = {now: bind_value(session, column, now), None: None}
+    instant = Application.__table__.c.submitted_at  # the type of every instant column
+    stored = {now: bind_value(session, instant, now), None: None}  # as the driver takes them
     for f in files:
         if f.submitted_at not in stored:
-            stored[f.submitted_at] = bind_value(session, column, f.submitted_at)
+            stored[f.submitted_at] = bind_value(session, instant, f.submitted_at)
     session.flush()
     cursor = session.connection().connection.driver_connection.cursor()
     cursor.executemany(_MOVE_SQLITE, [
