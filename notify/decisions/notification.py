@@ -36,8 +36,10 @@ from notify.db import drain
 from notify.decisions.models import Decision, DecisionState, deemed_candidates, subject_of
 from notify.evidence.log import (
     ChainConflict,
-    NewEvent,
-    append_events,
+    EventForm,
+    append_encoded_events,
+    canonical_json,
+    canonical_string,
     format_instant,
     record_event,
 )
@@ -133,14 +135,34 @@ class DeemedReport:
     """The highest decision id looked at; the next chunk starts after it."""
 
 
+class DeemedData:
+    """The canonical JSON of ``deemed_event_data`` for one notification record, written
+    without the general encoder: the keys are known and sorted in advance
+    (``consulted_before_end``, ``made_available_at``, ``notification``), the record is
+    encoded once by ``canonical_json``, and the one value that varies per decision goes
+    through the encoder's own string escaping (``tests/unit/decisions/
+    test_deemed_document.py`` compares it with the general encoder)."""
+
+    __slots__ = ("_tail",)
+
+    _HEAD = '{"consulted_before_end":false,"made_available_at":'
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self._tail = f',"notification":{canonical_json(record).decode("utf-8")}}}'
+
+    def json(self, made_available_at: datetime) -> str:
+        return self._HEAD + canonical_string(format_instant(made_available_at)) + self._tail
+
+
 @dataclass(frozen=True, eq=False)  # memoised: one object per group, hashed by identity
 class _Group:
     """The deemed notification shared by decisions made available on the same local day
-    in the same territory, and its record for the events."""
+    in the same territory, and what its events share."""
 
     notice: Notification
     deadline: date
-    record: dict[str, Any]
+    data: DeemedData
+    form: EventForm
 
 
 class _Deemed:
@@ -161,8 +183,9 @@ class _Deemed:
         if group is None:
             notice = notification(made_available_at, None, territory, policy=self.policy)
             deadline = appeal_deadline_for(notice.on, territory)
-            group = self._cache[key] = _Group(notice, deadline,
-                                              notification_record(notice, deadline))
+            group = self._cache[key] = _Group(
+                notice, deadline, DeemedData(notification_record(notice, deadline)),
+                EventForm(EventTag.DEEMED_NOTIFIED, "system", notice.at))
         return group
 
 
@@ -199,16 +222,13 @@ def record_deemed_notifications(session: Session, *, now: datetime, after_id: in
     if not due:
         return report
 
-    events = []
+    # deemed_event_data's canonical JSON, the notification part written once per group
+    events = [(subject_of(row.reference), group.form, group.data.json(row.made_available_at))
+              for row, group in due]
     by_group: dict[_Group, list[int]] = {}
     for row, group in due:
-        # deemed_event_data, with the notification part shared by the group
-        data = {"made_available_at": format_instant(row.made_available_at),
-                "consulted_before_end": False, "notification": group.record}
-        events.append(NewEvent(subject=subject_of(row.reference), tag=EventTag.DEEMED_NOTIFIED,
-                               actor="system", at=group.notice.at, data=data))
         by_group.setdefault(group, []).append(row.id)
-    append_events(session, events)
+    append_encoded_events(session, events)
     _mark_notified(session, by_group)
     report.notified = len(due)
     return report
