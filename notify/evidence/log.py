@@ -297,37 +297,37 @@ class EventForm:
 
 
 def append_encoded_events(session: Session,
-                          events: Sequence[tuple[str, EventForm, str]]) -> list[int]:
-    """``append_events`` for events given as ``(subject, form, data_json)``: the same
-    chaining, rows and ``COPY``, without building a ``NewEvent``, a row dict or the
-    whole document through the general encoder per event (the deemed-notification job:
-    tens of thousands of events of one shape)."""
+                          events: Sequence[tuple[str, EventForm, str]]) -> None:
+    """``append_events`` for events given as ``(subject, form, data_json)``, for a writer
+    that needs neither their ids nor a ``NewEvent``, a row dict or the general encoder
+    per event (the deemed-notification job: tens of thousands of events of one shape).
+    The same chaining, and on PostgreSQL the same ``COPY`` (the ids left to the
+    column's default, the sequence, rather than taken beforehand in a query)."""
     if not events:
-        return []
+        return
     last = _read_last_events(session, [subject for subject, _, _ in events])
-    ids = _new_ids(session, len(events))
     postgres = session.get_bind().dialect.name == "postgresql"
     lines: list[str] = []
     rows: list[dict[str, Any]] = []
     sha256 = hashlib.sha256
-    for id_, (subject, form, data_json) in zip(ids, events, strict=True):
+    for subject, form, data_json in events:
         seq, prev_hash = last.get(subject, (0, None))
         seq += 1
         document = form.document(subject, seq, prev_hash, data_json)
         hash_ = sha256(document.encode("utf-8")).hexdigest()
         last[subject] = (seq, hash_)
         if postgres:
-            lines.append(f"{id_}\t{_copy_text(subject)}\t{seq}\t{form._copy_fixed}\t"
-                         f"{_copy_text(document)}\t{_COPY_NULL if prev_hash is None else prev_hash}\t{hash_}\n")
+            lines.append(f"{_copy_text(subject)}\t{seq}\t{form._copy_fixed}\t"
+                         f"{_copy_text(document)}\t{_COPY_NULL if prev_hash is None else prev_hash}"
+                         f"\t{hash_}\n")
         else:
-            rows.append({"id": id_, "subject": subject, "seq": seq, "tag": str(form.tag),
+            rows.append({"subject": subject, "seq": seq, "tag": str(form.tag),
                          "actor": form.actor, "occurred_at": form.at, "document": document,
                          "prev_hash": prev_hash, "hash": hash_})
     if postgres:
-        _copy_events(session, ("id", *EVENT_COLUMNS), "".join(lines))
+        _copy_events(session, EVENT_COLUMNS, "".join(lines))
     else:
         insert_rows(session, Event.__table__, rows)
-    return ids
 
 
 def append_first_events(
