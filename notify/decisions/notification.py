@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import literal, select, text, true, update
 from sqlalchemy.orm import Session
 
 from notify.accounts.models import Holder
@@ -43,7 +43,7 @@ from notify.evidence.log import (
     format_instant,
     record_event,
 )
-from notify.evidence.models import EventTag
+from notify.evidence.models import Event, EventTag
 from notify.legal.courts import appeal_terms
 from notify.legal.deadlines import Notification, notification
 from notify.legal.policies import (
@@ -189,6 +189,12 @@ class _Deemed:
         return group
 
 
+_LAST_EVENT = (select(Event.seq, Event.hash)
+               .where(Event.subject == literal("decision:") + Decision.reference)  # subject_of
+               .order_by(Event.seq.desc()).limit(1).lateral("last_event"))
+"""The last event of a candidate decision (``LEFT JOIN LATERAL``, PostgreSQL)."""
+
+
 def record_deemed_notifications(session: Session, *, now: datetime, after_id: int = 0,
                                 limit: int = CHUNK, deemed: _Deemed | None = None
                                 ) -> DeemedReport:
@@ -201,15 +207,21 @@ def record_deemed_notifications(session: Session, *, now: datetime, after_id: in
     """
     deemed = deemed or _Deemed()
     report = DeemedReport()
-    rows = session.execute(
+    postgres = session.get_bind().dialect.name == "postgresql"
+    candidates = (
         select(Decision.id, Decision.reference, Decision.made_available_at, Holder.territory)
         .join(Holder, Holder.id == Decision.holder_id)
         .where(Decision.id > after_id, *deemed_candidates(),
                Decision.made_available_at <= now - EARLIEST_END)
         .order_by(Decision.id)
         .limit(limit)
-        .with_for_update(of=Decision, skip_locked=True)
-    ).all()
+        .with_for_update(of=Decision, skip_locked=True))
+    if postgres:
+        # each decision's last event read in the same statement (one index probe each)
+        # rather than by append_encoded_events in another, with 2,000 subjects sent back
+        candidates = candidates.outerjoin(_LAST_EVENT, true()).add_columns(
+            _LAST_EVENT.c.seq, _LAST_EVENT.c.hash)
+    rows = session.execute(candidates).all()
     if not rows:
         return report
     report.scanned = len(rows)
@@ -223,12 +235,16 @@ def record_deemed_notifications(session: Session, *, now: datetime, after_id: in
         return report
 
     # deemed_event_data's canonical JSON, the notification part written once per group
-    events = [(subject_of(row.reference), group.form, group.data.json(row.made_available_at))
-              for row, group in due]
+    events = []
+    last: dict[str, tuple[int, str | None]] | None = {} if postgres else None
     by_group: dict[_Group, list[int]] = {}
     for row, group in due:
+        subject = subject_of(row.reference)
+        events.append((subject, group.form, group.data.json(row.made_available_at)))
+        if last is not None:
+            last[subject] = (row.seq or 0, row.hash)
         by_group.setdefault(group, []).append(row.id)
-    append_encoded_events(session, events)
+    append_encoded_events(session, events, last=last)
     _mark_notified(session, by_group)
     report.notified = len(due)
     return report

@@ -296,22 +296,30 @@ class EventForm:
                         self._tail))
 
 
-def append_encoded_events(session: Session,
-                          events: Sequence[tuple[str, EventForm, str]]) -> None:
+def append_encoded_events(session: Session, events: Sequence[tuple[str, EventForm, str]],
+                          *, last: dict[str, tuple[int, str | None]] | None = None) -> None:
     """``append_events`` for events given as ``(subject, form, data_json)``, for a writer
     that needs neither their ids nor a ``NewEvent``, a row dict or the general encoder
     per event (the deemed-notification job: tens of thousands of events of one shape).
     The same chaining, and on PostgreSQL the same ``COPY`` (the ids left to the
-    column's default, the sequence, rather than taken beforehand in a query)."""
+    column's default, the sequence, rather than taken beforehand in a query).
+
+    ``last``: the last ``(seq, hash)`` of every subject (``(0, None)`` for one without
+    events), when the caller has read them in this transaction (with the rows it locked);
+    read here otherwise. A stale one fails the chain's unique ``(subject, seq)``, as a
+    concurrent append does: a ``ChainConflict``."""
     if not events:
         return
-    last = _read_last_events(session, [subject for subject, _, _ in events])
+    if last is None:
+        last = _read_last_events(session, [subject for subject, _, _ in events])
+    else:
+        last = dict(last)  # chained as it goes; the caller's stays as it was
     postgres = session.get_bind().dialect.name == "postgresql"
     lines: list[str] = []
     rows: list[dict[str, Any]] = []
     sha256 = hashlib.sha256
     for subject, form, data_json in events:
-        seq, prev_hash = last.get(subject, (0, None))
+        seq, prev_hash = last[subject] if subject in last else (0, None)
         seq += 1
         document = form.document(subject, seq, prev_hash, data_json)
         hash_ = sha256(document.encode("utf-8")).hexdigest()
