@@ -11,11 +11,12 @@ consultation had been recorded before the end of the delay.
 Bulk: a chunk of decisions costs a handful of statements whatever its size: one select
 (rows locked ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two jobs at once take
 different decisions; candidates found through the partial index
-``ix_decisions_deemed_candidates``), the events appended with
-``notify.evidence.log.append_events`` (one read of the subjects' last events, the
-documents ``record_event`` would build sent in one ``COPY`` on PostgreSQL), and one
-``UPDATE ... FROM unnest(...)`` of the chunk's decisions (on SQLite one per group of
-decisions sharing their notification: same territory and local day of the making
+``ix_decisions_deemed_candidates``; on PostgreSQL each one's last event read in the
+same statement), the events appended with ``notify.evidence.log.append_encoded_events``
+(the documents ``record_event`` would build, byte for byte, written by fixed-shape
+writers, ``DeemedData`` and ``EventForm``, and sent in one ``COPY`` on PostgreSQL), and
+one ``UPDATE ... FROM unnest(...)`` of the chunk's decisions (on SQLite one per group
+of decisions sharing their notification: same territory and local day of the making
 available). The legal arithmetic stays in ``notify.legal.deadlines``;
 it is only memoised per group, which is all it depends on for a
 deemed notification.
