@@ -227,27 +227,30 @@ def record_deemed_notifications(session: Session, *, now: datetime, after_id: in
         return report
     report.scanned = len(rows)
     report.last_id = rows[-1].id
-    due = []
-    for row in rows:
-        group = deemed.of(row.made_available_at, row.territory)
-        if group.notice.at <= now:
-            due.append((row, group))
-    if not due:
-        return report
-
-    # deemed_event_data's canonical JSON, the notification part written once per group
+    # deemed_event_data's canonical JSON, the notification part written once per group;
+    # one pass, each row unpacked once (a Row's attributes cost a lookup each)
     events = []
     last: dict[str, tuple[int, str | None]] | None = {} if postgres else None
     by_group: dict[_Group, list[int]] = {}
-    for row, group in due:
-        subject = subject_of(row.reference)
-        events.append((subject, group.form, group.data.json(row.made_available_at)))
+    of = deemed.of
+    for id_, reference, made_available_at, territory, *chain in rows:
+        group = of(made_available_at, territory)
+        if group.notice.at > now:
+            continue
+        subject = subject_of(reference)
+        events.append((subject, group.form, group.data.json(made_available_at)))
         if last is not None:
-            last[subject] = (row.seq or 0, row.hash)
-        by_group.setdefault(group, []).append(row.id)
+            seq, hash_ = chain
+            last[subject] = (seq or 0, hash_)
+        ids = by_group.get(group)
+        if ids is None:
+            ids = by_group[group] = []
+        ids.append(id_)
+    if not events:
+        return report
     append_encoded_events(session, events, last=last)
     _mark_notified(session, by_group)
-    report.notified = len(due)
+    report.notified = len(events)
     return report
 
 
