@@ -222,7 +222,9 @@ def record_deemed_notifications(session: Session, *, now: datetime, after_id: in
         # rather than by append_encoded_events in another, with 2,000 subjects sent back
         candidates = candidates.outerjoin(_LAST_EVENT, true()).add_columns(
             _LAST_EVENT.c.seq, _LAST_EVENT.c.hash)
-    rows = session.execute(candidates).all()
+    session.flush()
+    # through the session's connection: plain rows, without the ORM's loading of them
+    rows = session.connection().execute(candidates).all()
     if not rows:
         return report
     report.scanned = len(rows)
