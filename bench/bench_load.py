@@ -27,7 +27,7 @@ the others' routed to the post), and 20,000 holders without decisions for the de
 (a fresh file); ``--postgres`` uses a throwaway PostgreSQL database.
 
 Usage: ``.venv/bin/python bench/bench_load.py [--clients 10] [--seconds 5] [--postgres]
-[--targets decisions deposit]``; the issue's rows: ``--clients 10 --seconds 8`` on
+[--targets decisions deposit] [--database NAME]``; the issue's rows: ``--clients 10 --seconds 8`` on
 SQLite and ``--clients 50 --seconds 8 --postgres``.
 """
 
@@ -278,6 +278,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--database", default=None,
+                        help="with --postgres: the database to (re)create and keep on the "
+                             "server of NOTIFY_BENCH_POSTGRES (default: a throwaway one, "
+                             "dropped afterwards)")
     parser.add_argument("--targets", nargs="+", default=list(TARGETS), choices=TARGETS,
                         help="what to load after hello (default: all)")
     args = parser.parse_args()
@@ -288,11 +292,13 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             run("SQLite", f"sqlite:///{tmp}/load.db", args)
         return
-    url = database.recreate_postgres_database(POSTGRES, THROWAWAY)
+    name = args.database or THROWAWAY
+    url = database.recreate_postgres_database(POSTGRES, name)
     try:
         run("PostgreSQL", url, args)
     finally:
-        database.drop_postgres_database(POSTGRES, THROWAWAY)
+        if args.database is None:
+            database.drop_postgres_database(POSTGRES, name)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import Column, DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -117,6 +117,42 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         raw.cursor().executemany(statement, [
             tuple(convert(row[column]) if convert else row[column]
                   for column, convert in converters) for row in rows])
+    except dialect.dbapi.IntegrityError as exc:
+        raise IntegrityError(statement, None, exc) from exc
+
+
+def bind_value(session: Session, column: Column, value: Any) -> Any:
+    """``value`` as the driver receives it for ``column`` (its type's bind processing
+    for the session's dialect): for a bulk writer that gives ``insert_tuples`` a value
+    shared by its rows, converted once."""
+    dialect = session.get_bind().dialect
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return process(value) if process else value
+
+
+def insert_tuples(session: Session, table: Table, columns: Sequence[str],
+                  rows: Sequence[tuple[Any, ...]]) -> None:
+    """``insert_rows`` for rows already given as tuples in ``columns``' order, with the
+    values SQLite's driver takes (``bind_value`` for those a type converts; PostgreSQL's
+    ``COPY`` adapts Python values itself): no mapping built or read per row."""
+    if not rows:
+        return
+    session.flush()  # what the ORM has pending goes first, as before any statement
+    connection = session.connection()
+    dialect = connection.dialect
+    raw = connection.connection.driver_connection
+    if dialect.name == "postgresql":
+        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    else:
+        statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                     f"VALUES ({', '.join('?' * len(columns))})")
+    try:
+        if dialect.name == "postgresql":
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        raw.cursor().executemany(statement, rows)
     except dialect.dbapi.IntegrityError as exc:
         raise IntegrityError(statement, None, exc) from exc
 

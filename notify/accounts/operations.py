@@ -14,8 +14,9 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from notify.accounts.models import (
@@ -466,13 +467,23 @@ def make_closures_effective(session: Session, now: datetime, base_url: str) -> i
     return len(due)
 
 
-def account_for_login(session: Session, account_id: int, generation: int) -> Account | None:
-    """The session loader's lookup: the account, if the session's generation is current,
-    with its holder (every holder page needs it) in the same query."""
-    return session.scalar(_LOGIN, {"account_id": account_id, "generation": generation})
+def holder_for_login(session: Session, account_id: int, generation: int) -> Row[Any] | None:
+    """The session loader's lookup: the register entry of the account's holder, as a
+    plain row of the holder's columns (what every holder page reads), if the session's
+    generation is still the account's; None otherwise. The generation is checked in the
+    query itself. Pages that change the account load it with ``account_by_id``."""
+    return session.connection().execute(
+        _LOGIN, {"account_id": account_id, "generation": generation}).first()
 
 
-_LOGIN = (select(Account).options(joinedload(Account.holder, innerjoin=True))
+_LOGIN = (select(*Holder.__table__.c)
+          .join_from(Account, Holder, Account.holder_id == Holder.id)
           .where(Account.id == bindparam("account_id"),
                  Account.session_generation == bindparam("generation")))
 """Built once: every page of a signed-in holder runs it."""
+
+
+def account_by_id(session: Session, account_id: int) -> Account | None:
+    """The ORM account with its holder, for the pages that read or change more than the
+    holder's register entry (the session loader has checked its generation)."""
+    return session.get(Account, account_id, options=[joinedload(Account.holder, innerjoin=True)])

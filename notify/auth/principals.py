@@ -7,7 +7,8 @@ the loaders they register with ``notify.auth.register_loader``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from notify.auth.permissions import (
     KIND_PERMISSIONS,
@@ -42,15 +43,38 @@ class Principal:
         return f"{self.kind}:{self.row.id}:{self.row.session_generation}"
 
 
+class SessionId(NamedTuple):
+    """A row's id and session generation, all a principal's session id needs, when the
+    row itself is loaded only on demand."""
+
+    id: int
+    session_generation: int
+
+
 class HolderPrincipal(Principal):
+    """A signed-in holder. At sign-in it wraps his account. On later requests the session
+    loader reads only his holder's register entry (``holder``, what every holder page
+    reads) after checking the session's generation, and the account is loaded on first
+    use of ``account`` (``load_account``), by the pages that read or change it."""
+
     kind = PrincipalKind.HOLDER
 
-    def __init__(self, account: Any) -> None:
+    def __init__(self, account: Any, *, holder: Any = None,
+                 load_account: Callable[[], Any] | None = None) -> None:
         super().__init__(account, KIND_PERMISSIONS[PrincipalKind.HOLDER])
+        self._holder = holder
+        self._load_account = load_account
 
     @property
     def account(self):
+        if self._load_account is not None:
+            self.row, self._load_account = self._load_account(), None
         return self.row
+
+    @property
+    def holder(self):
+        """The holder's register entry (a plain row or the ORM holder): read only."""
+        return self._holder if self._holder is not None else self.account.holder
 
 
 class StaffPrincipal(Principal):

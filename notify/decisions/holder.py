@@ -26,8 +26,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -77,9 +78,12 @@ def _local_date(at: datetime, territory: str) -> date:
 
 @dataclass(frozen=True)
 class HolderDecision:
-    """A decision as the holder's pages show it, whatever its channel."""
+    """A decision as the holder's pages show it, whatever its channel. ``decision`` is a
+    plain row of the decision's columns in the lists and the record
+    (``operations.record_of_holder``), the ORM object on the decision's own page: both
+    are read the same way."""
 
-    decision: Decision
+    decision: Decision | Row[Any]
     territory: str
     consultation_certified_at: datetime | None = None
 

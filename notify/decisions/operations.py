@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import Row, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session, load_only, selectinload
 
 from notify.accounts.models import Account, Holder
@@ -491,12 +491,21 @@ def visible_to_holder(holder_id) -> tuple:
                 Decision.state == DecisionState.NOTIFIED))
 
 
-def record_of_holder(session: Session, holder_id: int) -> list[Decision]:
+_RECORD_OF_HOLDER = (
+    select(*Decision.__table__.c)
+    .where(Decision.holder_id == bindparam("holder_id"),
+           (Decision.channel != Channel.ONLINE) | Decision.made_available_at.is_not(None))
+    .order_by(Decision.decided_on.desc(), Decision.id.desc()))
+"""Built once: every holder page runs it."""
+
+
+def record_of_holder(session: Session, holder_id: int) -> Sequence[Row[Any]]:
     """Every decision of the holder's record, latest decided first: the online ones once
     made available (before, they do not exist for him, R. 223-3-1 III), and the postal
-    ones from their deposit, whatever became of the letter."""
-    return list(session.scalars(
-        select(Decision)
-        .where(Decision.holder_id == holder_id,
-               (Decision.channel != Channel.ONLINE) | Decision.made_available_at.is_not(None))
-        .order_by(Decision.decided_on.desc(), Decision.id.desc())))
+    ones from their deposit, whatever became of the letter.
+
+    Plain rows of the decisions' columns, not ORM objects: the pages and the record only
+    read them. Run on the session's connection after a flush, which skips the ORM's
+    handling of the statement and its result and still sees the session's changes."""
+    session.flush()
+    return session.connection().execute(_RECORD_OF_HOLDER, {"holder_id": holder_id}).all()

@@ -28,7 +28,9 @@ bp = Blueprint("holder_decisions", __name__)
 
 
 def _holder():
-    return current_user.account.holder
+    """The holder's register entry, read by the session loader (a plain row): for the
+    pages that only read."""
+    return current_user.holder
 
 
 @bp.get("/decisions")
@@ -39,9 +41,15 @@ def decisions():
                            decisions=ops.holder_decisions(db_session(), _holder()))
 
 
+def _consulting_holder():
+    """The ORM holder with his account: a consultation records the account."""
+    return current_user.account.holder
+
+
 def _consult(reference: str, via: str):
     """The holder opens his decision: record the consultation, commit, return it."""
-    return perform(ops.consult, _holder(), reference, now=services().clock.now(), via=via,
+    return perform(ops.consult, _consulting_holder(), reference,
+                   now=services().clock.now(), via=via,
                    policy=services().settings.notification_policy,
                    authentication=str(session_auth_method()))
 
@@ -63,7 +71,7 @@ def record_pdf():
 @bp.get("/decisions/<reference>")
 @requires(Permission.HOLDER_SPACE)
 def decision(reference: str):
-    holder = _holder()
+    holder = _consulting_holder()
     shown = _consult(reference, ops.VIA_PAGE)
     letter = None if shown.purged else ops.letter_parts(shown.decision, holder)
     return render_template("decisions/holder/decision.html", shown=shown, letter=letter,
@@ -73,7 +81,7 @@ def decision(reference: str):
 @bp.get("/decisions/<reference>/courrier.pdf")
 @requires(Permission.HOLDER_SPACE)
 def letter_pdf(reference: str):
-    holder = _holder()
+    holder = _consulting_holder()
     shown = _consult(reference, ops.VIA_PDF)
     if shown.purged:
         return render_template("decisions/holder/decision.html", shown=shown, letter=None,

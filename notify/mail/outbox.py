@@ -6,9 +6,11 @@ it is sent (``notify.mail.templates``), so queueing needs no Flask context.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from notify.mail.models import MessageState, OutboxMessage
@@ -49,3 +51,16 @@ def enqueue(
     if flush:
         session.flush()
     return message
+
+
+def enqueue_many(session: Session, *, kind: str, subject: str, template: str, now: datetime,
+                 messages: Iterable[tuple[str, str | None, dict[str, Any]]]) -> None:
+    """``enqueue`` of one kind of message to many recipients, in one ``INSERT`` without
+    an ORM object per row: ``messages`` gives each one's address, ``subject_ref`` and
+    arguments, in the order their rows take."""
+    rows = [{"kind": kind, "subject_ref": subject_ref, "to_address": to, "subject": subject,
+             "template": template, "arguments": arguments, "state": MessageState.PENDING,
+             "attempts": 0, "created_at": now, "next_attempt_at": now}
+            for to, subject_ref, arguments in messages]
+    if rows:
+        session.execute(insert(OutboxMessage.__table__), rows)

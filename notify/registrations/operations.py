@@ -20,9 +20,9 @@ import json
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +35,7 @@ from notify.auth.models import Organisation, OrganisationKind, StaffMember
 from notify.auth.secrets import digest, new_activation_code, normalize_activation_code
 from notify.auth.throttle import LoginLimits
 from notify.backoffice.access import AccessAction, Accessed, record_access, registration_file
-from notify.db import insert_rows
+from notify.db import bind_value, insert_tuples
 from notify.errors import (
     Conflict,
     DomainError,
@@ -44,12 +44,12 @@ from notify.errors import (
     NotFound,
     PayloadTooLarge,
 )
-from notify.evidence.log import NewEvent, append_events, format_instant, record_event
+from notify.evidence.log import format_instant, record_event
 from notify.evidence.models import Event as EvidenceEvent
 from notify.evidence.models import EventTag, EvidenceBatch
 from notify.mail.addresses import normalize_address
-from notify.mail.outbox import enqueue
-from notify.registrations import queries, states
+from notify.mail.outbox import enqueue, enqueue_many
+from notify.registrations import queries, states, step_events
 from notify.registrations.guidance import guidance
 from notify.registrations.models import (
     Application,
@@ -181,11 +181,14 @@ def _visible_to(actor: Actor, session: Session):
     return true()
 
 
+_NUMBER = re.compile(NUMBER_PATTERN)
+
+
 def _normalise_number(number: str) -> str:
     """``number`` as stored, or "not found" when no file can bear it (nor every database
     hold it: PostgreSQL takes no NUL)."""
     normalised = number.strip().upper()
-    if not re.fullmatch(NUMBER_PATTERN, normalised):
+    if not _NUMBER.fullmatch(normalised):
         raise _not_found(number)
     return normalised
 
@@ -428,38 +431,38 @@ def assign_centre(session: Session, actor: Actor, number: str, centre_code: str,
 # --- transitions -------------------------------------------------------------------
 
 
-def _mail_owner(session: Session, file: _File, *, now: datetime, base_url: str,
-                centre: Centre | None) -> None:
+def _owner_mail(file: _File, *, now: datetime, base_url: str, centre: Centre | None
+                ) -> tuple[str, str, dict[str, Any]]:
+    """The e-mail telling the owner where his file stands: address, subject reference,
+    template arguments (JSON values, rendered when the message is sent)."""
     state = State(file.state)
     advice = guidance(state, now, information_service=file.information_service,
                       filed_by_provider=file.provider_id is not None)
-    enqueue(session, kind="registration_update", to=file.applicant_email,
-            subject=UPDATE_SUBJECT, template="registration_update", now=now,
-            subject_ref=subject_of(file.number), flush=False, number=file.number,
-            label=states.STATE_LABELS[state],
-            # Mail arguments are JSON values, rendered when the message is sent.
-            advice={"meaning": advice.meaning, "action": advice.action,
-                    "due_on": date_fr(advice.due_at) if advice.due_at else None},
-            reason=file.last_reason,
-            centre={"name": centre.name, "contact": centre.contact} if centre else None,
-            link=f"{base_url.rstrip('/')}/immatriculation/suivi")
+    return file.applicant_email, subject_of(file.number), {
+        "number": file.number, "label": states.STATE_LABELS[state],
+        "advice": {"meaning": advice.meaning, "action": advice.action,
+                   "due_on": date_fr(advice.due_at) if advice.due_at else None},
+        "reason": file.last_reason,
+        "centre": {"name": centre.name, "contact": centre.contact} if centre else None,
+        "link": f"{base_url.rstrip('/')}/immatriculation/suivi"}
 
 
-@dataclass(frozen=True)
-class StepRequest:
-    """One step asked of a file: its number, the event, the reason (if any)."""
+class StepRequest(NamedTuple):
+    """One step asked of a file: its number, the event, the reason (if any). A named
+    tuple: a bulk call makes ten thousand of them."""
 
     number: str
     event: Event
     reason: str | None = None
 
 
-@dataclass(frozen=True)
-class Moved:
-    """An accepted step, as written: the step and its evidence event's id."""
+class Moved(NamedTuple):
+    """An accepted step, as written: the file's new state and the step's evidence event.
+    A tuple of plain values, as ``BulkResult``: a bulk call keeps ten thousand of them,
+    which the garbage collector then need not walk."""
 
     number: str
-    step: states.Transition
+    to_state: str
     evidence_event_id: int
 
 
@@ -523,7 +526,7 @@ def move(session: Session, actor: Actor, requests: Sequence[StepRequest | Domain
     One read of the files (``FOR UPDATE`` on PostgreSQL, so that a concurrent writer
     waits; SQLite has one writer), the steps decided in memory by ``states.apply``, then
     per chunk one ``UPDATE … WHERE id = :id AND state = :read`` (executemany), the
-    chained evidence events in one insert (``append_events``), the transition rows in
+    chained evidence events in one insert (``step_events``), the transition rows in
     one insert, and one e-mail per file whose state at the end of the call needs its
     owner or ends the file. A whole call is refused (nothing written) when the actor
     may not act at all (suspended or withdrawn provider, unknown organisation).
@@ -539,62 +542,118 @@ def move(session: Session, actor: Actor, requests: Sequence[StepRequest | Domain
                  .order_by(Application.id).with_for_update(of=Application))
         for row in session.execute(query):
             files[row.number] = _File(*row)
-    answers: list[Moved | DomainError] = []
-    events: list[NewEvent] = []
-    rows: list[dict[str, Any]] = []
-    kind, label, tag = actor.kind, actor.label, EventTag.REGISTRATION_TRANSITION
+    # An accepted step is answered by (number, new state, index of its event) until
+    # the events' ids are known.
+    answers: list[tuple[str, str, int] | DomainError] = []
+    events: list[tuple[str, str]] = []  # (subject, canonical JSON of its data)
+    rows: list[tuple[Any, ...]] = []  # the transition rows, without their event's id
+    kind = actor.kind
+    stored_now = bind_value(session, Transition.__table__.c.at, now)
+    # states.apply is pure: its answer for one (state, event, reason) serves every file
+    # at that point, with its event's data already encoded.
+    decided: dict[tuple[str, Event, str | None], _Decided] = {}
     for request in requests:
         if isinstance(request, DomainError):
             answers.append(request)
             continue
         file = files.get(request.number)
-        try:
-            if file is None:
-                raise _not_found(request.number)
-            step = states.apply(State(file.state), request.event, kind, request.reason)
-        except DomainError as exc:
-            answers.append(exc)
+        if file is None:
+            answers.append(_not_found(request.number))
             continue
-        event, from_, to = step.event.value, step.from_state.value, step.to_state.value
-        rows.append({"application_id": file.id, "event": event, "from_state": from_,
-                     "to_state": to, "actor": label, "reason": step.reason, "at": now,
-                     "seconds_in_previous": max(0, int((now - file.state_since_at)
-                                                       .total_seconds()))})
-        events.append(NewEvent(subject_of(file.number), tag, label, now, {
-            "event": event, "from": from_, "to": to, "reason": step.reason,
-            "service": (step.information_service.value
-                        if step.information_service else None)}))
-        file.state, file.state_since_at, file.last_reason = step.to_state, now, step.reason
-        if step.information_service is not None \
-                or step.from_state == State.AWAITING_INFORMATION:
+        known = decided.get((file.state, request.event, request.reason))
+        if known is None:
+            try:
+                step = states.apply(State(file.state), request.event, kind, request.reason)
+            except DomainError as exc:
+                answers.append(exc)
+                continue
+            known = decided[(file.state, request.event, request.reason)] = _Decided.of(step)
+        step = known.step
+        rows.append((file.id, known.event, known.from_state, known.to_state, stored_now,
+                     step.reason, max(0, int((now - file.state_since_at).total_seconds()))))
+        events.append((_SUBJECT_PREFIX + file.number, known.data_json))
+        file.state, file.state_since_at, file.last_reason = known.to_state, now, step.reason
+        if known.sets_service:
             file.information_service = step.information_service
-        if step.event == Event.SUBMIT:
+        if known.submits:
             file.submitted_at = now
         file.moved = True
-        answers.append(Moved(file.number, step, len(events) - 1))  # its event, by index
+        answers.append((file.number, known.to_state, len(events) - 1))
     if not rows:
         return answers
-    event_ids = _write(session, [f for f in files.values() if f.moved], rows, events,
+    event_ids = _write(session, actor, [f for f in files.values() if f.moved], rows, events,
                        now=now, base_url=base_url)
-    return [Moved(a.number, a.step, event_ids[a.evidence_event_id])
-            if isinstance(a, Moved) else a for a in answers]
+    return [a if isinstance(a, DomainError) else Moved(a[0], a[1], event_ids[a[2]])
+            for a in answers]
 
 
-def _write(session: Session, moved: list[_File], rows: list[dict[str, Any]],
-           events: list[NewEvent], *, now: datetime, base_url: str) -> list[int]:
+_SUBJECT_PREFIX = subject_of("")
+_TRANSITION_COLUMNS = ("application_id", "event", "from_state", "to_state", "at", "reason",
+                       "seconds_in_previous", "actor", "evidence_event_id")
+
+
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    """An accepted step as ``move`` writes it for each file it applies to."""
+
+    step: states.Transition
+    event: str
+    from_state: str
+    to_state: str
+    data_json: str
+    sets_service: bool  # a request for information sets the service, an answer clears it
+    submits: bool
+
+    @classmethod
+    def of(cls, step: states.Transition) -> _Decided:
+        return cls(step, step.event.value, step.from_state.value, step.to_state.value,
+                   step_events.data_json(step),
+                   step.information_service is not None
+                   or step.from_state == State.AWAITING_INFORMATION,
+                   step.event == Event.SUBMIT)
+
+
+_MOVE_SQLITE = (f"UPDATE {Application.__tablename__} SET state = ?, state_since_at = ?, "
+                "information_service = ?, last_reason = ?, submitted_at = ? "
+                "WHERE id = ? AND state = ?")
+
+
+def _move_sqlite(session: Session, files: list[_File], now: datetime) -> int:
+    """``_MOVE`` through SQLite's driver directly, parameters as tuples (SQLAlchemy's
+    handling of 2,000 parameter sets cost a third of the statement); the rows updated."""
+    instant = Application.__table__.c.submitted_at  # the type of every instant column
+    stored = {now: bind_value(session, instant, now), None: None}  # as the driver takes them
+    for f in files:
+        if f.submitted_at not in stored:
+            stored[f.submitted_at] = bind_value(session, instant, f.submitted_at)
+    session.flush()
+    cursor = session.connection().connection.driver_connection.cursor()
+    cursor.executemany(_MOVE_SQLITE, [
+        (f.state, stored[now], f.information_service, f.last_reason,
+         stored[f.submitted_at], f.id, f.read_state) for f in files])
+    return cursor.rowcount
+
+
+def _write(session: Session, actor: Actor, moved: list[_File], rows: list[tuple[Any, ...]],
+           events: list[tuple[str, str]], *, now: datetime, base_url: str) -> list[int]:
+    sqlite = session.get_bind().dialect.name == "sqlite"
     for start in range(0, len(moved), BULK_READ):
         chunk = moved[start:start + BULK_READ]
-        done = session.execute(_MOVE, [
-            {f"b_{name}": getattr(f, name) for name in _MOVED_COLUMNS} for f in chunk])
-        if done.rowcount != len(chunk):
+        if sqlite:
+            count = _move_sqlite(session, chunk, now)
+        else:
+            count = session.execute(_MOVE, [
+                {f"b_{name}": getattr(f, name) for name in _MOVED_COLUMNS}
+                for f in chunk]).rowcount
+        if count != len(chunk):
             # Only a writer that ignored the row locks could get here.
             raise Conflict("Des dossiers ont changé entre-temps : rien n'a été enregistré, "
                            "recommencez.")
     _steps_in_cursor_order(session)
-    event_ids = append_events(session, events)
-    for row, event_id in zip(rows, event_ids, strict=True):
-        row["evidence_event_id"] = event_id
-    insert_rows(session, Transition.__table__, rows)
+    event_ids = step_events.append_step_events(session, events, actor=actor.label, at=now)
+    label = actor.label
+    insert_tuples(session, Transition.__table__, _TRANSITION_COLUMNS, [
+        (*row, label, event_id) for row, event_id in zip(rows, event_ids, strict=True)])
     for f in moved:  # the ORM's copies, if any, were read before the UPDATE
         instance = session.identity_map.get(identity_key(Application, f.id))
         if instance is not None:
@@ -603,9 +662,10 @@ def _write(session: Session, moved: list[_File], rows: list[dict[str, Any]],
     centre_ids = {f.centre_id for f in mailed if f.centre_id is not None}
     centres = {c.id: c for c in session.scalars(
         select(Centre).where(Centre.id.in_(centre_ids)))} if centre_ids else {}
-    for f in mailed:
-        _mail_owner(session, f, now=now, base_url=base_url,
-                    centre=centres.get(f.centre_id))
+    enqueue_many(session, kind="registration_update", subject=UPDATE_SUBJECT,
+                 template="registration_update", now=now, messages=[
+                     _owner_mail(f, now=now, base_url=base_url, centre=centres.get(f.centre_id))
+                     for f in mailed])
     session.flush()
     return event_ids
 
@@ -635,25 +695,41 @@ def record_payment(session: Session, actor: Actor, number: str, *, now: datetime
                       base_url=base_url)
 
 
-@dataclass(slots=True)
-class BulkResult:
+class BulkResult(NamedTuple):
     """The answer about one item of a bulk update, in request order."""
 
     index: int
     number: str | None
     outcome: str  # "accepted" | "rejected"
     to_state: str | None = None
-    errors: list[dict[str, str | None]] = field(default_factory=list)
+    errors: Sequence[dict[str, str | None]] = ()  # an accepted item's: none
 
     def as_json(self) -> dict[str, Any]:
         return {"index": self.index, "number": self.number, "outcome": self.outcome,
                 "state": self.to_state, "errors": self.errors}
 
 
+_STEP_FIELDS = frozenset({"number", "event", "reason"})
+_EVENTS = {event.value: event for event in Event}
+
+
 def parse_step(item: Any) -> StepRequest:
     """One item ``{"number", "event", "reason"}`` of the API, checked: the number in
     our format (else unknown, as a file that is not the caller's), a known event, a
     reason that is one line of text."""
+    if type(item) is dict and item.keys() <= _STEP_FIELDS:
+        # The usual item, already in its stored form, checked at once; anything else
+        # (and every error, with its message) takes the checks below.
+        number, event, reason = item.get("number"), item.get("event"), item.get("reason")
+        if type(number) is str and type(event) is str and _NUMBER.fullmatch(number) \
+                and event in _EVENTS:
+            if reason is None:
+                return StepRequest(number, _EVENTS[event], None)
+            try:
+                return StepRequest(number, _EVENTS[event],
+                                   clean_text(reason, states.REASON_MAX_LENGTH))
+            except Invalid:
+                pass
     if not isinstance(item, Mapping):
         raise InvalidInput("Chaque mise à jour est un objet JSON "
                            "{number, event, reason}.")
@@ -692,13 +768,14 @@ def bulk_transition(session: Session, actor: Actor, items: Sequence[Any], *, now
     results = []
     for index, (item, answer) in enumerate(zip(items, move(
             session, actor, requests, now=now, base_url=base_url), strict=True)):
-        number = item.get("number") if isinstance(item, Mapping) else None
+        number = (item.get("number") if type(item) is dict or isinstance(item, Mapping)
+                  else None)
         number = number if isinstance(number, str) else None
         if isinstance(answer, DomainError):
             results.append(BulkResult(index, number, "rejected", errors=[
                 {"field": answer.field, "message": answer.message}]))
         else:
-            results.append(BulkResult(index, number, "accepted", str(answer.step.to_state)))
+            results.append(BulkResult(index, number, "accepted", answer.to_state))
     return results
 
 

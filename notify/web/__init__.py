@@ -74,8 +74,7 @@ def perform(operation: Callable[..., R], /, *args: Any, keep_refused: bool = Fal
 def _close_session(_exc) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.rollback()
-        session.close()
+        session.close()  # rolls back what was not committed
 
 
 def _setup_assets(app: Flask) -> None:
@@ -93,15 +92,18 @@ def _setup_assets(app: Flask) -> None:
 
 def setup_web(app: Flask) -> None:
     """The shared parts, set up before any feature's ``init_app``."""
-    from notify.web import errors, formatting, security
+    from notify.web import errors, formatting, layout, security
+    from notify.web.sessions import CookieSessionInterface
 
     settings = app.extensions["notify"].settings
+    app.session_interface = CookieSessionInterface()
     app.teardown_appcontext(_close_session)
     csrf.init_app(app)
     _setup_assets(app)
     security.init_app(app)
     errors.init_app(app)
     formatting.init_app(app)
+    layout.init_app(app)
     app.jinja_env.globals["state_brand"] = settings.state_brand
     app.jinja_env.globals["demo_mode"] = settings.mode == "demo"
 

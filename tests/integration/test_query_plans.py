@@ -37,7 +37,8 @@ FROM generate_series(1, 20000) AS i;
 
 INSERT INTO holders (licence_number, surname, surname_key, given_names, birth_date,
                      territory, postal_address, imported_at, updated_at, early_accompanied_driving)
-VALUES ('P00000000001', 'PLAN', 'PLAN', 'Alex', DATE '1980-01-01', 'metropole', 'x', :now, :now, false);
+VALUES ('P00000000001', 'PLAN', 'PLAN', 'Alex', DATE '1980-01-01', 'metropole', 'x', :now, :now,
+        false);
 
 INSERT INTO organisations (slug, name, kind, created_at)
 VALUES ('plan', 'plan', 'points_register', now());

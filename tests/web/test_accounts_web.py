@@ -296,6 +296,23 @@ def test_logout_ends_the_session(browser, open_account):
     assert browser.get("/compte").status_code == 302
 
 
+def test_the_logout_token_serves_its_own_session_only(app, browser, open_account):
+    """The layout's logout token is signed once per session: the same on every page of
+    the session, refused in another session, and it still logs out its own."""
+    open_account(email="jeton@example.fr")
+    browser.login("jeton@example.fr")
+    token = browser.csrf_of(browser.get("/decisions").get_data(as_text=True))
+    assert browser.csrf_of(browser.get("/decisions").get_data(as_text=True)) == token
+    other = type(browser)(app.test_client())
+    other.login("jeton@example.fr")
+    assert browser.csrf_of(other.get("/decisions").get_data(as_text=True)) != token
+    assert other.client.post("/deconnexion", data={"csrf_token": token}).status_code == 400
+    assert other.get("/decisions").status_code == 200
+    assert browser.client.post("/deconnexion", data={"csrf_token": token}).status_code == 302
+    assert browser.get("/decisions").status_code == 302
+    assert other.get("/decisions").status_code == 302  # logging out ends every session
+
+
 def test_password_reset_by_email(browser, open_account, send_mail, inbox):
     open_account(email="oubli@example.fr")
     response = browser.submit("/mot-de-passe/oubli", {"email": "oubli@example.fr"})

@@ -27,6 +27,16 @@ def test_each_page_is_linked_from_the_footer_and_answers(client, path, title):
     assert f"<h1>{title}" in response.get_data(as_text=True)
 
 
+def test_the_layout_links_follow_the_prefix_the_site_is_served_under(client):
+    """The layout's links are built once per prefix (script root), not once for all."""
+    plain = client.get("/").get_data(as_text=True)
+    prefixed = client.get("/", base_url="http://localhost/notify").get_data(as_text=True)
+    assert 'href="/mentions-legales"' in plain and "/notify/mentions-legales" not in plain
+    assert 'href="/notify/mentions-legales"' in prefixed
+    assert 'href="/notify/connexion"' in prefixed
+    assert 'href="/mentions-legales"' in client.get("/").get_data(as_text=True)
+
+
 def test_accessibility_statement_says_the_honest_state(client):
     body = client.get("/accessibilite").get_data(as_text=True)
     # No audit has been made: the RGAA statement must say "non conforme", and the

@@ -190,10 +190,11 @@ def test_throttling_per_address_covers_unknown_accounts(session, clock, open_acc
 def test_password_change_ends_other_sessions(session, ctx, clock, open_account):
     account = open_account()
     generation = account.session_generation
-    assert ops.account_for_login(session, account.id, generation) is account
+    assert ops.holder_for_login(session, account.id, generation).id == account.holder_id
     ops.change_password(session, account, "another long passphrase", clock.now(),
                         ctx.settings)
-    assert ops.account_for_login(session, account.id, generation) is None
+    assert ops.holder_for_login(session, account.id, generation) is None
+    assert ops.holder_for_login(session, account.id, account.session_generation) is not None
     assert ops.authenticate(session, account.email, "another long passphrase", "10.0.0.1",
                             clock.now(), LIMITS) is account
 

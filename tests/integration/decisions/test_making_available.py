@@ -73,7 +73,7 @@ def test_certified_deposit_is_made_available_at_gen_time_and_alerted(ctx, sessio
     assert "https://notify.test/decisions" in mail.bodies()[1]
     for detail in ("D-1", "Lyon", "Excès", "2 points", account.holder.licence_number):
         assert detail not in mail.subject + mail.bodies()[0] + mail.bodies()[1]
-    assert ops.record_of_holder(session, decision.holder_id) == [decision]
+    assert [row.id for row in ops.record_of_holder(session, decision.holder_id)] == [decision.id]
 
     # Idempotent: a second run finds nothing to do.
     again = ops.make_available(session, now=clock.now(), base_url=ctx.settings.base_url)
@@ -104,5 +104,5 @@ def test_decisions_of_another_holder_are_not_found(ctx, session, clock, open_acc
     certify_by_hand(session, decision, clock.now())
     ops.make_available(session, now=clock.now(), base_url=ctx.settings.base_url)
     other = open_account(email="autre@example.fr")
-    assert ops.record_of_holder(session, decision.holder_id) == [decision]
+    assert [row.id for row in ops.record_of_holder(session, decision.holder_id)] == [decision.id]
     assert ops.record_of_holder(session, other.holder_id) == []

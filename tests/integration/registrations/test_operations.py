@@ -3,6 +3,7 @@ bulk updates, providers' status, tracking, e-mails through the loopback SMTP ser
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date, timedelta
 
@@ -18,7 +19,9 @@ from notify.errors import (
     PayloadTooLarge,
     TooManyAttempts,
 )
+from notify.evidence.log import event_row
 from notify.evidence.models import Event as EvidenceEvent
+from notify.evidence.models import EventTag
 from notify.mail.models import OutboxMessage
 from notify.registrations import operations as reg
 from notify.registrations.models import Application, ProviderStatusChange, Transition
@@ -246,6 +249,63 @@ def test_bulk_updates_answer_every_item(ctx, session, clock, registration_world)
     with pytest.raises(PayloadTooLarge, match="10000"):
         reg.bulk_transition(session, w.garage_actor, [{}] * 10_001, now=clock.now(),
                             base_url=BASE)
+
+
+def test_bulk_steps_chain_events_as_the_general_writer_would(ctx, session, clock,
+                                                              registration_world):
+    w = registration_world
+    first, second = w.file().application, w.file().application
+    items = [{"number": first.number, "event": "submit"},
+             {"number": second.number, "event": "submit"},
+             {"number": first.number, "event": "abandon",
+              "reason": " Vente « annulée » : \"non\" \\ 😀 e\u0301 "}]
+    results = reg.bulk_transition(session, w.garage_actor, items, now=clock.now(),
+                                  base_url=BASE)
+    assert [r.outcome for r in results] == ["accepted"] * 3
+    for application in (first, second):
+        for previous, event in itertools.pairwise(chain_of(session, application)):
+            data = json.loads(event.document)["data"]
+            expected = event_row(subject=event.subject, seq=previous.seq + 1,
+                                 prev_hash=previous.hash, tag=EventTag(event.tag),
+                                 actor=w.garage_actor.label, at=clock.now(), data=data)
+            assert (event.seq, event.document, event.hash, event.prev_hash,
+                    event.occurred_at) == (expected["seq"], expected["document"],
+                                           expected["hash"], expected["prev_hash"],
+                                           clock.now())
+    last = json.loads(chain_of(session, first)[-1].document)["data"]
+    assert last == {"event": "abandon", "from": "en_attente_paiement", "to": "sans_suite",
+                    "reason": "Vente « annulée » : \"non\" \\ 😀 \u00e9", "service": None}
+    steps = session.scalars(select(Transition).where(Transition.application_id == first.id)
+                            .order_by(Transition.id)).all()
+    assert [(t.event, t.evidence_event_id) for t in steps[1:]] == [
+        ("submit", chain_of(session, first)[1].id), ("abandon", chain_of(session, first)[2].id)]
+
+
+def test_a_file_moved_meanwhile_makes_the_call_write_nothing(ctx, session, clock,
+                                                             registration_world,
+                                                             monkeypatch):
+    w = registration_world
+    application = w.file().application
+    before = session.scalar(select(func.count()).select_from(Transition))
+    decide = reg.states.apply
+
+    def moved_meanwhile(*args, **kwargs):
+        # a writer that ignored the row lock moves the file after the call read it
+        session.execute(Application.__table__.update().where(
+            Application.__table__.c.id == application.id).values(state="sans_suite"))
+        return decide(*args, **kwargs)
+
+    monkeypatch.setattr(reg.states, "apply", moved_meanwhile)
+    with pytest.raises(Conflict, match="changé entre-temps"):
+        reg.bulk_transition(session, w.garage_actor,
+                            [{"number": application.number, "event": "submit"}],
+                            now=clock.now(), base_url=BASE)
+    assert session.scalar(select(func.count()).select_from(Transition)) == before
+
+
+def chain_of(session, application):
+    return list(session.scalars(select(EvidenceEvent).where(
+        EvidenceEvent.subject == application.subject).order_by(EvidenceEvent.seq)))
 
 
 def test_changes_since_a_cursor_are_the_actors_own(ctx, session, clock, registration_world):
