@@ -223,7 +223,12 @@ def make_engine(url: str, threads: int = POOL_SIZE) -> Engine:
                                        else pool))
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **pool)
+    # Sessions in UTC, the zone of every stored instant: psycopg then gives timestamps
+    # with datetime.UTC itself, which UTCDateTime and format_instant take as they are,
+    # instead of a ZoneInfo each value is converted from (a server whose default zone
+    # is another would also have given local times to SQL casts).
+    connect_args = {} if "options" in parsed.query else {"options": "-c TimeZone=UTC"}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool)
 
 
 class Database:
