@@ -95,39 +95,26 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     """
     if not rows:
         return
-    session.flush()  # what the ORM has pending goes first, as before any statement
-    connection = session.connection()
-    dialect = connection.dialect
     columns = list(rows[0])
-    raw = connection.connection.driver_connection
-    if dialect.name == "postgresql":
-        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    else:
-        statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                     f"VALUES ({', '.join('?' * len(columns))})")
     values = operator.itemgetter(*columns)
     if len(columns) == 1:
         def values(row, _column=columns[0]):  # itemgetter of one key gives no tuple
             return (row[_column],)
-    try:
-        if dialect.name == "postgresql":
-            with raw.cursor() as cursor, cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row(values(row))
-            return
-        # Only the columns whose type converts (dates, instants): a bulk's other values
-        # go to the driver as they are.
-        converters = [(i, _memoised(process)) for i, column in enumerate(columns) if (
-            process := table.c[column].type.dialect_impl(dialect).bind_processor(dialect))]
-        parameters = []
-        for row in rows:
-            converted = list(values(row))
-            for i, convert in converters:
-                converted[i] = convert(converted[i])
-            parameters.append(converted)
-        raw.cursor().executemany(statement, parameters)
-    except dialect.dbapi.IntegrityError as exc:
-        raise IntegrityError(statement, None, exc) from exc
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":  # COPY adapts Python values itself
+        insert_tuples(session, table, columns, [values(row) for row in rows])
+        return
+    # Only the columns whose type converts (dates, instants): a bulk's other values go
+    # to the driver as they are.
+    converters = [(i, _memoised(process)) for i, column in enumerate(columns) if (
+        process := table.c[column].type.dialect_impl(dialect).bind_processor(dialect))]
+    parameters = []
+    for row in rows:
+        converted = list(values(row))
+        for i, convert in converters:
+            converted[i] = convert(converted[i])
+        parameters.append(converted)
+    insert_tuples(session, table, columns, parameters)
 
 
 def bind_value(session: Session, column: Column, value: Any) -> Any:

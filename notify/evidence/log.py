@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from notify.db import insert_rows
+from notify.db import bind_value, insert_rows, insert_tuples
 from notify.evidence.models import Event, EventTag
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -319,45 +319,56 @@ class EventForm:
 
 
 def append_encoded_events(session: Session, events: Sequence[tuple[str, EventForm, str]],
-                          *, last: dict[str, tuple[int, str | None]] | None = None) -> None:
+                          *, last: dict[str, tuple[int, str | None]] | None = None,
+                          with_ids: bool = False) -> list[int]:
     """``append_events`` for events given as ``(subject, form, data_json)``, for a writer
-    that needs neither their ids nor a ``NewEvent``, a row dict or the general encoder
-    per event (the deemed-notification job: tens of thousands of events of one shape).
-    The same chaining, and on PostgreSQL the same ``COPY`` (the ids left to the
-    column's default, the sequence, rather than taken beforehand in a query).
+    that needs no ``NewEvent``, row dict or general encoder per event (the
+    deemed-notification job, a centre's bulk steps: tens of thousands of events of one
+    shape). The same chaining, and on PostgreSQL the same ``COPY``.
+
+    ``with_ids``: the events' ids are taken beforehand (``_new_ids``) and returned, in
+    order, for a caller that links rows to them; otherwise they are left to the column's
+    default (the sequence), one query fewer, and ``[]`` is returned.
 
     ``last``: the last ``(seq, hash)`` of every subject (``(0, None)`` for one without
     events), when the caller has read them in this transaction (with the rows it locked);
     read here otherwise. A stale one fails the chain's unique ``(subject, seq)``, as a
     concurrent append does: a ``ChainConflict``."""
     if not events:
-        return
+        return []
     if last is None:
         last = _read_last_events(session, [subject for subject, _, _ in events])
     else:
         last = dict(last)  # chained as it goes; the caller's stays as it was
+    ids = _new_ids(session, len(events)) if with_ids else []
     postgres = session.get_bind().dialect.name == "postgresql"
+    columns = ("id", *EVENT_COLUMNS) if with_ids else EVENT_COLUMNS
     lines: list[str] = []
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
+    stored_at: dict[datetime, Any] = {}  # each form's instant as SQLite's driver takes it
     sha256 = hashlib.sha256
-    for subject, form, data_json in events:
+    for n, (subject, form, data_json) in enumerate(events):
         seq, prev_hash = last[subject] if subject in last else (0, None)
         seq += 1
         document = form.document(subject, seq, prev_hash, data_json)
         hash_ = sha256(document.encode("utf-8")).hexdigest()
         last[subject] = (seq, hash_)
         if postgres:
-            lines.append(f"{_copy_text(subject)}\t{seq}\t{form._copy_fixed}\t"
-                         f"{_copy_text(document)}\t{_COPY_NULL if prev_hash is None else prev_hash}"
-                         f"\t{hash_}\n")
-        else:
-            rows.append({"subject": subject, "seq": seq, "tag": str(form.tag),
-                         "actor": form.actor, "occurred_at": form.at, "document": document,
-                         "prev_hash": prev_hash, "hash": hash_})
+            line = (f"{_copy_text(subject)}\t{seq}\t{form._copy_fixed}\t"
+                    f"{_copy_text(document)}\t{_COPY_NULL if prev_hash is None else prev_hash}"
+                    f"\t{hash_}\n")
+            lines.append(f"{ids[n]}\t{line}" if with_ids else line)
+            continue
+        if form.at not in stored_at:
+            stored_at[form.at] = bind_value(session, Event.__table__.c.occurred_at, form.at)
+        row = (subject, seq, str(form.tag), form.actor, stored_at[form.at], document,
+               prev_hash, hash_)
+        rows.append((ids[n], *row) if with_ids else row)
     if postgres:
-        _copy_events(session, EVENT_COLUMNS, "".join(lines))
+        _copy_events(session, columns, "".join(lines))
     else:
-        insert_rows(session, Event.__table__, rows)
+        insert_tuples(session, Event.__table__, columns, rows)
+    return ids
 
 
 def append_first_events(

@@ -44,7 +44,7 @@ from notify.errors import (
     NotFound,
     PayloadTooLarge,
 )
-from notify.evidence.log import format_instant, record_event
+from notify.evidence.log import EventForm, append_encoded_events, format_instant, record_event
 from notify.evidence.models import Event as EvidenceEvent
 from notify.evidence.models import EventTag, EvidenceBatch
 from notify.mail.addresses import normalize_address
@@ -526,7 +526,7 @@ def move(session: Session, actor: Actor, requests: Sequence[StepRequest | Domain
     One read of the files (``FOR UPDATE`` on PostgreSQL, so that a concurrent writer
     waits; SQLite has one writer), the steps decided in memory by ``states.apply``, then
     per chunk one ``UPDATE … WHERE id = :id AND state = :read`` (executemany), the
-    chained evidence events in one insert (``step_events``), the transition rows in
+    chained evidence events in one insert (``append_encoded_events``), the transition rows in
     one insert, and one e-mail per file whose state at the end of the call needs its
     owner or ends the file. A whole call is refused (nothing written) when the actor
     may not act at all (suspended or withdrawn provider, unknown organisation).
@@ -650,7 +650,9 @@ def _write(session: Session, actor: Actor, moved: list[_File], rows: list[tuple[
             raise Conflict("Des dossiers ont changé entre-temps : rien n'a été enregistré, "
                            "recommencez.")
     _steps_in_cursor_order(session)
-    event_ids = step_events.append_step_events(session, events, actor=actor.label, at=now)
+    form = EventForm(step_events.TAG, actor.label, now)
+    event_ids = append_encoded_events(
+        session, [(subject, form, data) for subject, data in events], with_ids=True)
     label = actor.label
     insert_tuples(session, Transition.__table__, _TRANSITION_COLUMNS, [
         (*row, label, event_id) for row, event_id in zip(rows, event_ids, strict=True)])

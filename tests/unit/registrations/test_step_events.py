@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notify.evidence.log import event_row
+from notify.evidence.log import EventForm, event_row
 from notify.registrations.states import (
     INFORMATION_SERVICE,
     TRANSITIONS,
@@ -18,7 +18,7 @@ from notify.registrations.states import (
     State,
     Transition,
 )
-from notify.registrations.step_events import TAG, DocumentForm, data_json, step_data
+from notify.registrations.step_events import TAG, data_json, step_data
 
 AT = datetime(2026, 11, 30, 9, 30, 12, 345678, tzinfo=UTC)
 AWKWARD = [
@@ -31,7 +31,7 @@ AWKWARD = [
 
 def _both(subject: str, actor: str, seq: int, prev: str | None, step: Transition,
           at: datetime = AT) -> tuple[bytes, dict]:
-    document = DocumentForm(actor, at).document(subject, seq, prev, data_json(step))
+    document = EventForm(TAG, actor, at).document(subject, seq, prev, data_json(step))
     expected = event_row(subject=subject, seq=seq, prev_hash=prev, tag=TAG, actor=actor,
                          at=at, data=step_data(step))
     return document.encode("utf-8"), expected
@@ -81,7 +81,7 @@ def test_any_text(reason, actor, subject, seq):
 def test_a_lone_surrogate_fails_both_ways():
     step = _step("\ud800")  # refused by clean_text before; no UTF-8 can hold it anyway
     with pytest.raises(UnicodeEncodeError):
-        DocumentForm("centre:7", AT).document("s", 1, None, data_json(step)).encode("utf-8")
+        EventForm(TAG, "centre:7", AT).document("s", 1, None, data_json(step)).encode("utf-8")
     with pytest.raises(UnicodeEncodeError):
         event_row(subject="s", seq=1, prev_hash=None, tag=TAG, actor="centre:7", at=AT,
                   data=step_data(step))
