@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
@@ -26,6 +26,10 @@ OPERATIONS = [("/registrations", "POST"), ("/registrations/{number}", "GET"),
               ("/registrations/transitions", "POST"), ("/registrations/changes", "GET")]
 EXAMPLES = {GenerationMode.POSITIVE: 15, GenerationMode.NEGATIVE: 8}
 VALID = {key: filing()[key] for key in ("vin", "plate", "mandate_signed_at", "centre")}
+# A negative example may put the last segment of a literal sibling path in the place of a
+# number: /registrations/changes is then the changes feed (OpenAPI: a literal path wins
+# over a templated one), not a read of the file "changes", and answers as the feed.
+SIBLING_SEGMENTS = {"changes", "transitions"}
 
 
 def test_fuzzing_the_registrations_api_finds_no_server_error(app, client, tokens):
@@ -40,6 +44,7 @@ def test_fuzzing_the_registrations_api_finds_no_server_error(app, client, tokens
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
         @given(case=schema[path][method].as_strategy(mode), data=st.data())
         def exercise(case, data):
+            assume((case.path_parameters or {}).get("number") not in SIBLING_SEGMENTS)
             if mode is GenerationMode.POSITIVE:
                 if "number" in (case.path_parameters or {}):
                     case.path_parameters["number"] = data.draw(st.sampled_from(numbers))
