@@ -18,7 +18,18 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Column, DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    any_,
+    create_engine,
+    event,
+    literal,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -81,6 +92,15 @@ def _memoised(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return seen[value]
 
     return converted
+
+
+def among(session: Session, column: Column, values: Sequence):
+    """``column IN values``; on PostgreSQL ``column = ANY(:array)``, one parameter: an
+    IN of hundreds of values is a new statement text at each execution, which SQLAlchemy
+    renders and psycopg parses again (a tenth of a deposit's time on PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(values), ARRAY(column.type)))
+    return column.in_(values)
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

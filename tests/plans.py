@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 
@@ -33,3 +34,16 @@ def explain_selects(session: Session, work: Callable[[Session], object],
                            parameters)
             plans.append([row[0] for row in cursor.fetchall()])
     return plans
+
+
+def seeded_session(db, clock, seed: str) -> Session:
+    """A session on the test's PostgreSQL database with the statements of ``seed`` run in
+    its transaction (``:now`` the clock's instant) and sequential scans discouraged, so
+    that a plan names the index a query could use; skips the test on SQLite."""
+    if db.dialect != "postgresql":
+        pytest.skip("the plans checked are PostgreSQL's")
+    session = db.session_factory()
+    for statement in seed.split(";"):
+        session.execute(text(statement), {"now": clock.now()})
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    return session

@@ -191,7 +191,7 @@ class _Deemed:
 
 
 _LAST_EVENT = (select(Event.seq, Event.hash)
-               .where(Event.subject == literal("decision:") + Decision.reference)  # subject_of
+               .where(Event.subject == literal(subject_of("")) + Decision.reference)
                .order_by(Event.seq.desc()).limit(1).lateral("last_event"))
 """The last event of a candidate decision (``LEFT JOIN LATERAL``, PostgreSQL)."""
 

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Row, any_, bindparam, func, literal, or_, select
+from sqlalchemy import Row, bindparam, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from notify.accounts.models import Account, Holder
 from notify.auth.permissions import Scope
-from notify.db import insert_rows
+from notify.db import among, insert_rows
 from notify.decisions.content import (
     DecisionContent,
     item_reference,
@@ -84,15 +84,6 @@ def _chunks(values: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
         yield values[start:start + size]
 
 
-def _among(session: Session, column, values: Sequence):
-    """``column IN values``; on PostgreSQL ``column = ANY(:array)``, one parameter: an
-    IN of 500 values is a new statement text at each execution, which SQLAlchemy
-    renders and psycopg parses again (a tenth of a deposit's time on PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(list(values), ARRAY(column.type)))
-    return column.in_(values)
-
-
 # --- the holder's balance before a decision ------------------------------------------
 
 
@@ -135,7 +126,7 @@ class _Balances:
                            partition_by=Decision.holder_id,
                            order_by=(Decision.decided_on.desc(), Decision.id.desc()),
                        ).label("n"))
-                .where(_among(session, Decision.holder_id, chunk),
+                .where(among(session, Decision.holder_id, chunk),
                        Decision.balance_after.is_not(None))
                 .subquery()
             )
@@ -254,7 +245,7 @@ def _deposit(session: Session, items: Sequence[Any], *, depositor: str, organisa
                            Holder.surname, Holder.postal_address, Holder.territory,
                            Account.state, Account.closure_effective_at)
                     .outerjoin(Account, Account.holder_id == Holder.id)
-                    .where(_among(session, Holder.licence_number, chunk)))):
+                    .where(among(session, Holder.licence_number, chunk)))):
             holders[licence] = _Addressee(holder_id, f"{given_names} {surname}", address,
                                           territory)
             if state is not None and Account.open_at(state, closure, now):
@@ -265,7 +256,7 @@ def _deposit(session: Session, items: Sequence[Any], *, depositor: str, organisa
     for chunk in _chunks(references):
         for reference, sha, channel in session.execute(
                 select(Decision.reference, Decision.content_sha256, Decision.channel)
-                .where(_among(session, Decision.reference, chunk))):
+                .where(among(session, Decision.reference, chunk))):
             stored[reference] = (sha, channel)
     balances = _Balances(session, holder_ids)
 

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import ARRAY, String, any_, func, literal, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from notify.db import bind_value, insert_rows, insert_tuples
+from notify.db import among, bind_value, insert_rows, insert_tuples
 from notify.evidence.models import Event, EventTag
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -219,10 +219,10 @@ def _last_events(session: Session, subjects: list[str]):
     """The query of the last ``(subject, seq, hash)`` of each of ``subjects``.
 
     PostgreSQL: ``DISTINCT ON`` over the unique (subject, seq) index, the subjects in
-    one array parameter. Elsewhere: each subject's ``max(seq)`` joined back."""
+    one array parameter (``among``). Elsewhere: each subject's ``max(seq)`` joined back."""
     if session.get_bind().dialect.name == "postgresql":
         return (select(Event.subject, Event.seq, Event.hash)
-                .where(Event.subject == any_(literal(subjects, ARRAY(String))))
+                .where(among(session, Event.subject, subjects))
                 .order_by(Event.subject, Event.seq.desc()).ext(distinct_on(Event.subject)))
     newest = (select(Event.subject, func.max(Event.seq).label("seq"))
               .where(Event.subject.in_(subjects)).group_by(Event.subject).subquery())
@@ -254,7 +254,7 @@ def insert_event_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> No
         line = "\t".join((
             _copy_text(row["subject"]), str(row["seq"]), _copy_text(row["tag"]),
             _copy_text(row["actor"]), row["occurred_at"].isoformat(),
-            _copy_text(row["document"]), "\\N" if prev_hash is None else prev_hash,
+            _copy_text(row["document"]), _COPY_NULL if prev_hash is None else prev_hash,
             row["hash"]))
         lines.append(f"{row['id']}\t{line}\n" if with_id else line + "\n")
     _copy_events(session, columns, "".join(lines))

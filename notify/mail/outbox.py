@@ -35,18 +35,7 @@ def enqueue(
     link: they are wiped once the message is sent. ``flush=False`` leaves the row to
     the session's next flush, so that a bulk operation inserts its messages together.
     """
-    message = OutboxMessage(
-        kind=kind,
-        subject_ref=subject_ref,
-        to_address=to,
-        subject=subject,
-        template=template,
-        arguments=arguments,
-        state=MessageState.PENDING,
-        attempts=0,
-        created_at=now,
-        next_attempt_at=now,
-    )
+    message = OutboxMessage(**_pending(kind, subject_ref, to, subject, template, arguments, now))
     session.add(message)
     if flush:
         session.flush()
@@ -58,9 +47,15 @@ def enqueue_many(session: Session, *, kind: str, subject: str, template: str, no
     """``enqueue`` of one kind of message to many recipients, in one ``INSERT`` without
     an ORM object per row: ``messages`` gives each one's address, ``subject_ref`` and
     arguments, in the order their rows take."""
-    rows = [{"kind": kind, "subject_ref": subject_ref, "to_address": to, "subject": subject,
-             "template": template, "arguments": arguments, "state": MessageState.PENDING,
-             "attempts": 0, "created_at": now, "next_attempt_at": now}
+    rows = [_pending(kind, subject_ref, to, subject, template, arguments, now)
             for to, subject_ref, arguments in messages]
     if rows:
         session.execute(insert(OutboxMessage.__table__), rows)
+
+
+def _pending(kind: str, subject_ref: str | None, to: str, subject: str, template: str,
+             arguments: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The columns of a message queued at ``now``, to be sent at once."""
+    return {"kind": kind, "subject_ref": subject_ref, "to_address": to, "subject": subject,
+            "template": template, "arguments": arguments, "state": MessageState.PENDING,
+            "attempts": 0, "created_at": now, "next_attempt_at": now}

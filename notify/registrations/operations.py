@@ -770,8 +770,7 @@ def bulk_transition(session: Session, actor: Actor, items: Sequence[Any], *, now
     results = []
     for index, (item, answer) in enumerate(zip(items, move(
             session, actor, requests, now=now, base_url=base_url), strict=True)):
-        number = (item.get("number") if type(item) is dict or isinstance(item, Mapping)
-                  else None)
+        number = item.get("number") if isinstance(item, Mapping) else None
         number = number if isinstance(number, str) else None
         if isinstance(answer, DomainError):
             results.append(BulkResult(index, number, "rejected", errors=[

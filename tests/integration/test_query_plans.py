@@ -12,14 +12,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import text
 
 from notify.backoffice.search import Criteria, DateField, find
 from notify.decisions.notification import record_deemed_notifications
 from notify.decisions.retention import purge_expired
 from notify.evidence.batches import certify_oldest, close_batch, heads_due
 from notify.settings import RETENTION_PERIOD_DEFAULT
-from tests.plans import explain_selects
+from tests.plans import explain_selects, seeded_session
 
 SEED = """
 INSERT INTO evidence_batches (seq, prev_root, root, size, closed_at, token, gen_time,
@@ -73,21 +72,11 @@ def _explainer(session):
     return plans
 
 
-def _seeded(db, clock, seed):
-    if db.dialect != "postgresql":
-        pytest.skip("the plans checked are PostgreSQL's")
-    session = db.session_factory()
-    for statement in seed.split(";"):
-        session.execute(text(statement), {"now": clock.now()})
-    session.execute(text("SET LOCAL enable_seqscan = off"))
-    return session
-
-
 @pytest.fixture
 def planned(db, clock):
     """The session of a PostgreSQL database holding many non-candidate rows, and a
     function returning the EXPLAIN of the SELECTs a job sends."""
-    session = _seeded(db, clock, SEED)
+    session = seeded_session(db, clock, SEED)
     yield _explainer(session)
     session.close()
 
@@ -166,7 +155,7 @@ ANALYZE decisions
 @pytest.fixture
 def searched(db, clock):
     """Like ``planned``, over decisions of many holders, dates, channels and states."""
-    session = _seeded(db, clock, SEARCH_SEED)
+    session = seeded_session(db, clock, SEARCH_SEED)
     yield _explainer(session)
     session.close()
 

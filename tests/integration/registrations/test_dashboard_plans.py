@@ -12,10 +12,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
 
 from notify.registrations import dashboard
-from tests.plans import explain_selects
+from tests.plans import explain_selects, seeded_session
 
 SEED = """
 INSERT INTO organisations (id, slug, name, kind, created_at)
@@ -87,12 +86,8 @@ EXPECTED = {  # each query: one index of each group
 def explain(db, clock):
     """A function building one dashboard table on a seeded PostgreSQL database and
     returning the EXPLAIN of every SELECT it sent."""
-    if db.dialect != "postgresql":
-        pytest.skip("the plans checked are PostgreSQL's")
-    session = db.session_factory()
-    for statement in SEED.split(";"):
-        session.execute(text(statement), {"now": clock.now()})
-    session.execute(text("SET LOCAL enable_seqscan = off"))
+    session = seeded_session(db, clock, SEED)
+
     def plans(name: str, centre_id: int | None) -> str:
         return "\n".join("\n".join(lines) for lines in explain_selects(
             session, lambda s: dashboard.dashboard(
